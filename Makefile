@@ -1,0 +1,65 @@
+# helpline-reporting: `make demo` to see it work, `make test` to check it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/.helpline/prefect
+
+.PHONY: help install demo test lint format bench reliability server deploy worker clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(BIN)/python
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the project from uv.lock
+
+demo: install ## Generate demo partner files, load them (embedded Postgres if no URL) and write the workbook
+	$(BIN)/helpline demo
+
+test: install ## Run every test against a real Postgres (a fresh database per run)
+	@$(BIN)/pytest tests; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
+lint: install ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check flows tests
+	$(BIN)/ruff format --check flows tests
+	$(BIN)/mypy
+
+format: install ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff format flows tests
+	$(BIN)/ruff check --fix flows tests
+
+bench: install ## Benchmark ingest and report at 100k, 300k and 1M rows (writes bench/results.json)
+	$(BIN)/python -m bench.run
+
+server: install ## Run a local Prefect server on 127.0.0.1:4200
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+deploy: install ## Register the deployments in deploy/prefect.yaml with the server at PREFECT_API_URL
+	$(BIN)/prefect work-pool create helpline --type process --overwrite
+	$(BIN)/prefect --no-prompt deploy --all --prefect-file deploy/prefect.yaml
+
+worker: install ## Start a process worker for the helpline work pool
+	$(BIN)/prefect worker start --pool helpline --type process
+
+# Only these targets talk to a server; tests run Prefect without one.
+deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:4200/api
+deploy worker: export HELPLINE_REPO_DIR ?= $(CURDIR)
+
+clean: ## Remove generated output (keeps .venv and the embedded database)
+	rm -rf output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""One measurement in a fresh process, so peak RSS belongs to that path alone.
+
+Usage: python -m bench.measure CASE FILE DATABASE_URL  -> prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def calamine_read(path: Path, _url: str) -> int:
+    from python_calamine import CalamineWorkbook
+
+    return len(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()) - 1
+
+
+def pandas_csv_read(path: Path, _url: str) -> int:
+    import pandas as pd
+
+    return len(pd.read_csv(path, engine="pyarrow", dtype=str))
+
+
+def bare_copy(path: Path, url: str) -> int:
+    """COPY the csv's rows into a plain table: the database's share of the floor."""
+    import psycopg
+
+    data = path.read_bytes()
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "CREATE TEMP TABLE floor_copy (ref text, happened text, force text, caller text, "
+            "method text)"
+        )
+        with connection.cursor().copy(
+            "COPY floor_copy FROM STDIN (FORMAT csv, HEADER true)"
+        ) as copy:
+            copy.write(data)
+        return int(connection.execute("SELECT count(*) FROM floor_copy").fetchone()[0])  # type: ignore[index]
+
+
+def naive(path: Path, url: str) -> int:
+    """What a user would write first: openpyxl via pandas, then DataFrame.to_sql."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    frame = pd.read_excel(path, engine="openpyxl")
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    frame.to_sql("naive_contacts", engine, if_exists="replace", index=False)
+    return len(frame)
+
+
+def full_ingest(path: Path, url: str) -> int:
+    from flows.commands import ready_engine
+    from flows.ingest import ingest_file
+    from flows.profiles import find_profile
+    from flows.settings import Settings
+
+    folder = path.parent
+    settings = Settings(
+        database_url=url,
+        partners_dir=folder / "partners",
+        output_dir=folder / "output",
+        max_uncompressed_mb=4096,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = ready_engine(settings)
+    outcome = ingest_file(engine, settings, find_profile(settings.partners_dir, "bench"), path)
+    if outcome.status != "accepted":
+        raise SystemExit(f"bench ingest was {outcome.status}: {outcome.reason}")
+    return outcome.rows_loaded
+
+
+def report(path: Path, url: str) -> int:
+    from flows.commands import ready_engine
+    from flows.figures import Scope
+    from flows.periods import Period
+    from flows.report import build_edition
+    from flows.settings import Settings
+
+    settings = Settings(
+        database_url=url,
+        output_dir=path.parent / "output",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = ready_engine(settings)
+    edition = build_edition(engine, settings, Period(2018, 1), Scope("national"))
+    return len(edition.headline)
+
+
+CASES = {
+    "calamine_read": calamine_read,
+    "pandas_csv_read": pandas_csv_read,
+    "bare_copy": bare_copy,
+    "naive": naive,
+    "full_ingest": full_ingest,
+    "report": report,
+}
+
+
+# Imports each path needs, loaded before the clock starts: a long-running worker pays them once.
+WARM_UP = {
+    "calamine_read": ("python_calamine",),
+    "pandas_csv_read": ("pandas", "pyarrow"),
+    "bare_copy": ("psycopg",),
+    "naive": ("pandas", "openpyxl", "sqlalchemy", "psycopg"),
+    "full_ingest": ("flows.commands", "flows.ingest", "great_expectations", "scipy.optimize"),
+    "report": ("flows.commands", "flows.report", "scipy.optimize", "openpyxl"),
+}
+
+
+def main() -> None:
+    import importlib
+
+    case, file, url = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    for module in WARM_UP[case]:
+        importlib.import_module(module)
+    started = time.perf_counter()
+    rows = CASES[case](file, url)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result: dict[str, Any] = {
+        "case": case,
+        "rows": rows,
+        "seconds": seconds,
+        "peak_rss_mb": peak_mb,
+    }
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

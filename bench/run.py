@@ -1,0 +1,195 @@
+"""`make bench`: the floor, the naive path and this product, side by side on the same files.
+
+Prints one table and the growth exponents, and writes bench/results.json.
+Usage: python -m bench.run [--sizes 100000,300000,1000000] [--no-naive] [--fact-rows 10000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from bench.inputs import write_inputs, write_profile
+from bench.report_load import load_fact_rows
+
+HERE = Path(__file__).resolve().parent
+
+
+def server_url() -> str:
+    configured = os.environ.get("HELPLINE_BENCH_DATABASE_URL") or os.environ.get(
+        "HELPLINE_TEST_DATABASE_URL"
+    )
+    return configured or "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def fresh_database(server: str) -> str:
+    name = f"helpline_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(server: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def measure(case: str, file: Path, url: str) -> dict[str, Any]:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.measure", case, str(file), url],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=HERE.parent,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{case} on {file.name} failed:\n{done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def exponent(points: list[tuple[int, float]]) -> float | None:
+    """Least-squares slope of log(value) on log(rows): 1.0 is linear growth."""
+    if len(points) < 2:
+        return None
+    xs = [math.log(rows) for rows, _ in points]
+    ys = [math.log(max(value, 1e-9)) for _, value in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def run_size(server: str, size: int, data_dir: Path, naive: bool) -> list[dict[str, Any]]:
+    xlsx, csv_path = write_inputs(data_dir, size)
+    write_profile(data_dir / "partners")
+    results = []
+    url = fresh_database(server)
+    try:
+        plan = [("calamine_read", xlsx), ("pandas_csv_read", csv_path), ("bare_copy", csv_path)]
+        if naive:
+            plan.append(("naive", xlsx))
+        for case, file in plan:
+            results.append({**measure(case, file, url), "format": file.suffix[1:]})
+        for file in (xlsx, csv_path):
+            results.append({**measure("full_ingest", file, url), "format": file.suffix[1:]})
+        results.append({**measure("report", xlsx, url), "format": "db", "rows": size})
+    finally:
+        drop_database(server, url)
+    for result in results:
+        result["size"] = size
+    return results
+
+
+def ratios(results: list[dict[str, Any]]) -> None:
+    by = {(r["size"], r["case"], r["format"]): r for r in results}
+    for r in results:
+        size = r["size"]
+        calamine = by.get((size, "calamine_read", "xlsx"))
+        csv_floor = [by.get((size, "pandas_csv_read", "csv")), by.get((size, "bare_copy", "csv"))]
+        naive = by.get((size, "naive", "xlsx"))
+        if r["case"] == "full_ingest" and r["format"] == "xlsx" and calamine:
+            r["ratio_to_floor"] = r["seconds"] / calamine["seconds"]
+        if r["case"] == "full_ingest" and r["format"] == "csv" and all(csv_floor):
+            r["ratio_to_floor"] = r["seconds"] / sum(f["seconds"] for f in csv_floor)  # type: ignore[index]
+        if r["case"] == "full_ingest" and r["format"] == "xlsx" and naive:
+            r["ratio_to_naive"] = r["seconds"] / naive["seconds"]
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    print(
+        f"{'size':>9} {'case':<16} {'fmt':<4} {'rows':>10} {'seconds':>9} {'rows/s':>11} "
+        f"{'peak MB':>8} {'x floor':>8} {'x naive':>8}"
+    )
+    for r in results:
+        rate = r["rows"] / r["seconds"] if r["seconds"] else 0
+        floor = f"{r['ratio_to_floor']:.2f}" if "ratio_to_floor" in r else ""
+        naive = f"{r['ratio_to_naive']:.3f}" if "ratio_to_naive" in r else ""
+        print(
+            f"{r['size']:>9,} {r['case']:<16} {r['format']:<4} {r['rows']:>10,} "
+            f"{r['seconds']:>9.2f} {rate:>11,.0f} {r['peak_rss_mb']:>8.0f} {floor:>8} {naive:>8}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,300000,1000000")
+    parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument("--fact-rows", type=int, default=10_000_000)
+    parser.add_argument("--data-dir", type=Path, default=HERE / "data")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    server = server_url()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    for size in sizes:
+        results += run_size(server, size, args.data_dir, naive=not args.no_naive)
+    if args.fact_rows:
+        url = fresh_database(server)
+        try:
+            load_seconds = load_fact_rows(url, args.fact_rows)
+            report = measure("report", args.data_dir / f"contacts-{sizes[0]}.xlsx", url)
+            results.append(
+                {
+                    **report,
+                    "size": args.fact_rows,
+                    "format": "facts",
+                    "rows": args.fact_rows,
+                    "copy_seconds": load_seconds,
+                }
+            )
+        finally:
+            drop_database(server, url)
+    ratios(results)
+    print_table(results)
+    growth = {}
+    for case, fmt in (("full_ingest", "xlsx"), ("full_ingest", "csv"), ("calamine_read", "xlsx")):
+        points = [r for r in results if r["case"] == case and r["format"] == fmt]
+        growth[f"{case}/{fmt}"] = {
+            "time": exponent([(r["size"], r["seconds"]) for r in points]),
+            "memory": exponent([(r["size"], r["peak_rss_mb"]) for r in points]),
+        }
+    for name, values in growth.items():
+        shown = {k: (f"{v:.2f}" if v is not None else "n/a") for k, v in values.items()}
+        print(f"growth exponent {name}: time {shown['time']}, memory {shown['memory']}")
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "system": platform.platform(),
+    }
+    args.out.write_text(
+        json.dumps(
+            {
+                "date": date.today().isoformat(),
+                "machine": machine,
+                "results": results,
+                "growth": growth,
+                "total_seconds": time.perf_counter() - started,
+            },
+            indent=2,
+        )
+    )
+    print(f"results written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

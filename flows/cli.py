@@ -1,0 +1,258 @@
+"""The `helpline` command line: thin commands over the plain functions."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+# typer vendors its own click since 0.26; its exceptions are the ones raised here.
+from typer._click import exceptions as click_errors
+
+from flows.errors import ConfigurationError, HelplineError
+from flows.settings import Settings
+
+app = typer.Typer(
+    name="helpline",
+    help="Helpline contact reporting: ingest partner files, build and send six-monthly workbooks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+submissions_app = typer.Typer(
+    help="The submission ledger: every file received.", no_args_is_help=True
+)
+app.add_typer(submissions_app, name="submissions")
+profile_app = typer.Typer(help="Partner profiles.", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def say(line: str) -> None:
+    """Print a result line exactly as written: partner text must never be read as markup."""
+    out.print(line, markup=False)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "HELPLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise ConfigurationError(f"{name}: {first['msg']}.") from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the numbered migrations in sql/migrations that have not run yet (safe to repeat)."""
+    from flows.database import open_engine
+    from flows.migrations import upgrade
+
+    engine = open_engine(load_settings())
+    applied = upgrade(engine)
+    if applied:
+        for migration in applied:
+            out.print(f"applied {migration.version:04d}_{migration.name}")
+    else:
+        out.print("database is up to date")
+
+
+@app.command()
+def ingest(
+    files: Annotated[
+        list[Path], typer.Argument(help="Partner files (.xlsx .xlsm .xls .ods .csv).")
+    ],
+    partner: Annotated[str, typer.Option("--partner", "-p", help="Partner id (its profile name).")],
+) -> None:
+    """Read, validate and load partner files; one line per file: accepted, duplicate or rejected.
+
+    Exit code 0 when every file was accepted or skipped as a duplicate, 1 if any was rejected.
+    """
+    from flows.commands import run_ingest
+
+    raise typer.Exit(run_ingest(load_settings(), partner, files, say))
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="Half-year, e.g. 2018-H1.")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Workbook path (default: output folder).")
+    ] = None,
+    scope: Annotated[str, typer.Option(help="national, region:NAME or force:CODE.")] = "national",
+) -> None:
+    """Write the six-monthly workbook for one period (exit 1 if the period has no data)."""
+    from flows.commands import run_report
+
+    raise typer.Exit(run_report(load_settings(), period, scope, out_file, say))
+
+
+@app.command()
+def demo(
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Where to write the workbook (default HELPLINE_OUTPUT_DIR).")
+    ] = None,
+) -> None:
+    """Generate demo partner files, ingest them and write the 2018-H1 workbook."""
+    from flows.commands import run_demo
+
+    settings = load_settings()
+    if output_dir is not None:
+        settings = settings.model_copy(update={"output_dir": output_dir})
+    raise typer.Exit(run_demo(settings, say))
+
+
+@app.command("ingest-inbox")
+def ingest_inbox() -> None:
+    """Ingest every settled file in HELPLINE_INBOX_DIR/<partner>/, oldest first.
+
+    Each file is moved to processed/<partner>/ or rejected/<partner>/ with its feedback report.
+    """
+    from flows.commands import run_ingest_inbox
+
+    raise typer.Exit(run_ingest_inbox(load_settings(), say))
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="First half-year, e.g. 2017-H2.")],
+    end: Annotated[str, typer.Option("--to", help="Last half-year, e.g. 2018-H2.")],
+    missing_only: Annotated[
+        bool, typer.Option("--missing-only", help="Only periods with no current workbook.")
+    ] = False,
+    send: Annotated[bool, typer.Option("--send", help="Email each built workbook.")] = False,
+) -> None:
+    """Build each period's workbook; one result line per period (exit 1 if any failed)."""
+    from flows.commands import run_backfill
+
+    raise typer.Exit(run_backfill(load_settings(), start, end, missing_only, send, say))
+
+
+@app.command()
+def send(
+    period: Annotated[str, typer.Option(help="Half-year, e.g. 2018-H1.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Resend even to recipients who already have it.")
+    ] = False,
+) -> None:
+    """Email each recipient the workbook of their scope, once (exit 1 if any failed)."""
+    from flows.delivery import run_send
+
+    raise typer.Exit(run_send(load_settings(), period, force, say))
+
+
+@submissions_app.command("list")
+def submissions_list(
+    partner: Annotated[str | None, typer.Option(help="Only this partner.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="How many rows.")] = 50,
+) -> None:
+    """List received files, newest first: status, rows loaded/read, months, reason."""
+    from flows.commands import ready_engine
+    from flows.submissions import list_submissions
+
+    lines = list_submissions(ready_engine(load_settings()), partner, limit)
+    for line in lines or ["no submissions yet"]:
+        out.print(line, markup=False)
+
+
+@submissions_app.command("withdraw")
+def submissions_withdraw(
+    submission_id: Annotated[int, typer.Argument(help="The submission's id (see list).")],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn.")] = "sent in error",
+) -> None:
+    """Take out a file sent in error; the submission it had replaced comes back."""
+    from flows.commands import ready_engine
+    from flows.submissions import withdraw_submission
+
+    withdrawal = withdraw_submission(ready_engine(load_settings()), submission_id, reason)
+    out.print(withdrawal.line(), markup=False)
+
+
+@profile_app.command("draft")
+def profile_draft(
+    sample: Annotated[Path, typer.Argument(help="A sample file from the new partner.")],
+    partner_id: Annotated[str, typer.Option("--id", help="The new partner's id.")] = "new-partner",
+) -> None:
+    """Print a starting profile for a new partner, drafted from a sample file."""
+    from flows.errors import FileRejected
+    from flows.profile_draft import draft_profile
+    from flows.profiles import PARTNER_ID
+
+    if not PARTNER_ID.match(partner_id):
+        raise ConfigurationError(f"{partner_id!r} is not a partner id: use a-z, 0-9 and hyphens.")
+    if not sample.is_file():
+        raise FileRejected(f"{sample}: no such file; check the path.")
+    settings = load_settings()
+    typer.echo(draft_profile(sample, partner_id, settings.max_uncompressed_bytes), nl=False)
+
+
+@app.command()
+def status() -> None:
+    """Submissions, months covered per partner, and the latest editions built."""
+    from flows.commands import run_status
+
+    raise typer.Exit(run_status(load_settings(), say))
+
+
+def _one_line_usage_error(error: click_errors.UsageError) -> int:
+    command = error.ctx.command_path if error.ctx else "helpline"
+    err.print(f"error: {error.format_message()} (see '{command} --help')", markup=False)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: expected failures are one line on stderr, never a traceback."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:
+        out.print(error.format_message(), markup=False)
+        return 2
+    except click_errors.UsageError as error:
+        return _one_line_usage_error(error)
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except typer.Abort:
+        err.print("error: interrupted", markup=False)
+        return 130
+    except HelplineError as error:
+        err.print(f"error: {error.message}", markup=False)
+        return error.exit_code
+    except KeyboardInterrupt:
+        err.print("error: interrupted", markup=False)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+        return _unexpected(error)
+    return result if isinstance(result, int) else 0
+
+
+def _unexpected(error: Exception) -> int:
+    """A bug, not bad input: one line for the user, the traceback kept in a file for us."""
+    import tempfile
+    import traceback
+
+    from flows.database import redact_url
+
+    details = Path(tempfile.gettempdir()) / "helpline-last-error.txt"
+    try:
+        details.write_text(redact_url("".join(traceback.format_exception(error))))
+        where = f"; details in {details}"
+    except OSError:
+        where = ""
+    message = redact_url(str(error).splitlines()[0] if str(error) else "")
+    err.print(f"error: unexpected {type(error).__name__}: {message}{where}", markup=False)
+    return 1
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""What each CLI command does, as plain functions returning exit codes (no Prefect needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
+
+from flows.database import open_engine, run_query
+from flows.errors import FileRejected, HelplineError
+from flows.figures import Scope
+from flows.ingest import IngestOutcome, ingest_file
+from flows.migrations import ensure_current
+from flows.periods import Period
+from flows.profiles import find_profile
+from flows.report import Edition, build_edition
+from flows.settings import Settings
+
+Say = Callable[[str], object]
+
+
+def progress_bar() -> Progress:
+    """A transient bar on stderr; rich shows nothing when stderr is not a terminal."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def ready_engine(settings: Settings) -> Engine:
+    """Connect, then make sure the schema is current (migrations are idempotent)."""
+    engine = open_engine(settings)
+    ensure_current(engine)
+    return engine
+
+
+def ingest_files(
+    engine: Engine, settings: Settings, partner: str, files: list[Path], say: Say
+) -> list[IngestOutcome]:
+    """Each file in turn, with a progress bar on a terminal (reading, validating, loading)."""
+    profile = find_profile(settings.partners_dir, partner)
+    outcomes = []
+    with progress_bar() as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        for path in files:
+
+            def show(stage: str, name: str = path.name) -> None:
+                progress.update(task, description=f"{name}: {stage}")
+
+            outcome = ingest_file(engine, settings, profile, path, on_stage=show)
+            progress.advance(task)
+            say(outcome.line())
+            outcomes.append(outcome)
+    return outcomes
+
+
+def run_ingest(settings: Settings, partner: str, files: list[Path], say: Say) -> int:
+    find_profile(settings.partners_dir, partner)  # a bad partner is a usage problem: fail first
+    missing = [path for path in files if not path.is_file()]
+    if missing:
+        raise FileRejected(f"{missing[0]}: no such file; check the path.")
+    engine = ready_engine(settings)
+    outcomes = ingest_files(engine, settings, partner, files, say)
+    return 0 if all(outcome.ok for outcome in outcomes) else 1
+
+
+def describe_edition(edition: Edition, say: Say) -> None:
+    for region, previous, current, pct in edition.headline:
+        shown = [f"{v:,}" if isinstance(v, int) else str(v) for v in (previous, current)]
+        change = f"{pct:+.1f}%" if isinstance(pct, float) else str(pct)
+        say(f"  {region}: {shown[0]} -> {shown[1]} ({change})")
+    for point in edition.key_points:
+        say(f"  * {point}")
+    say(f"workbook: {edition.path}")
+
+
+def run_report(
+    settings: Settings, period_text: str, scope_text: str, out: Path | None, say: Say
+) -> int:
+    period, scope = Period.parse(period_text), Scope.parse(scope_text)
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise HelplineError(f"{out.name}: the workbook must be written to a .xlsx file.")
+    engine = ready_engine(settings)
+    edition = build_edition(engine, settings, period, scope, out)
+    say(f"{period} ({scope}): {edition.suppressed_cells} cell(s) suppressed")
+    describe_edition(edition, say)
+    return 0
+
+
+def run_demo(settings: Settings, say: Say) -> int:
+    from flows.demo_data import CURRENT, write_demo_files
+
+    engine = ready_engine(settings)
+    folder = settings.output_dir / "demo-files"
+    say(f"writing demo partner files to {folder}")
+    failed = False
+    for demo_file in write_demo_files(folder):
+        outcomes = ingest_files(engine, settings, demo_file.partner_id, [demo_file.path], say)
+        failed = failed or not all(outcome.ok for outcome in outcomes)
+    if failed:
+        raise HelplineError("A demo file was rejected; see the feedback reports above.")
+    edition = build_edition(engine, settings, CURRENT, Scope("national"))
+    say(f"Helpline contacts, {CURRENT.long_label} compared with {CURRENT.previous().long_label}:")
+    describe_edition(edition, say)
+    return 0
+
+
+def run_status(settings: Settings, say: Say) -> int:
+    from flows.database import redact_url
+
+    engine = ready_engine(settings)
+    say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")
+    with engine.connect() as connection:
+        partners = run_query(connection, "status_partners").all()
+        editions = run_query(connection, "status_editions").all()
+    if not partners:
+        say("no submissions yet")
+    for row in partners:
+        say(
+            f"{row.partner_id}: {row.loaded} loaded, {row.rejected} rejected, "
+            f"{row.duplicates} duplicate; months {row.first_month or '-'} to "
+            f"{row.last_month or '-'} ({row.months} month(s)); "
+            f"last file {row.last_received:%Y-%m-%d %H:%M}"
+        )
+    for row in editions:
+        say(f"edition {row.period} {row.scope}: built {row.built_at:%Y-%m-%d %H:%M} -> {row.path}")
+    return 0
+
+
+def run_ingest_inbox(settings: Settings, say: Say) -> int:
+    from flows.inbox import sweep_inbox
+
+    engine = ready_engine(settings)
+    outcomes = sweep_inbox(engine, settings, say)
+    if not outcomes:
+        say(f"no files waiting in {settings.inbox_dir}")
+    return 0 if all(outcome.ok for outcome in outcomes) else 1
+
+
+def run_backfill(
+    settings: Settings, start: str, end: str, missing_only: bool, send: bool, say: Say
+) -> int:
+    from flows.backfill import PeriodResult, backfill
+    from flows.periods import periods_between
+
+    first, last = Period.parse(start), Period.parse(end)
+    periods = periods_between(first, last)  # reject a backwards range before connecting
+    engine = ready_engine(settings)
+    deliver = None
+    if send:
+        from flows.delivery import delivery_for_backfill
+
+        deliver = delivery_for_backfill(engine, settings)
+    with progress_bar() as progress:
+        task = progress.add_task("backfill", total=len(periods))
+
+        def report(result: PeriodResult) -> None:
+            say(result.line())
+            progress.advance(task)
+
+        results = backfill(
+            engine,
+            settings,
+            first,
+            last,
+            missing_only=missing_only,
+            deliver=deliver,
+            on_result=report,
+        )
+    return 1 if any(result.state == "failed" for result in results) else 0

@@ -1,0 +1,165 @@
+"""The figures a six-monthly edition publishes, read from Postgres for one period and scope."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.engine import Connection
+
+from flows.database import run_query
+from flows.errors import HelplineError, NoDataForPeriod
+from flows.force_areas import load_force_areas, region_names
+from flows.periods import Period
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # national, region or force
+    value: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        kind, _, value = text.strip().partition(":")
+        if kind == "national" and not value:
+            return cls("national")
+        if kind == "region" and value in region_names():
+            return cls("region", value)
+        if kind == "force" and value in {area.code for area in load_force_areas()}:
+            return cls("force", value)
+        raise HelplineError(
+            f"{text!r} is not a scope; use national, region:NAME (one of "
+            f"{', '.join(region_names())}) or force:CODE (an ONS code such as E23000003)."
+        )
+
+    def __str__(self) -> str:
+        return self.kind if self.kind == "national" else f"{self.kind}:{self.value}"
+
+    @property
+    def force_codes(self) -> list[str]:
+        areas = load_force_areas()
+        if self.kind == "region":
+            return [area.code for area in areas if area.region == self.value]
+        if self.kind == "force":
+            return [self.value]
+        return [area.code for area in areas]
+
+    @property
+    def slug(self) -> str:
+        return (
+            "national"
+            if self.kind == "national"
+            else f"{self.kind}-{self.value}".replace(" ", "-").lower()
+        )
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    code: str
+    name: str
+    region: str
+    previous: int
+    current: int
+
+
+@dataclass(frozen=True)
+class CategoryFigures:
+    category: str
+    previous: int
+    current: int
+
+
+@dataclass(frozen=True)
+class ReportData:
+    period: Period
+    scope: Scope
+    areas: tuple[AreaFigures, ...]
+    caller_types: tuple[CategoryFigures, ...]
+    channels: tuple[CategoryFigures, ...]
+    months: tuple[tuple[date, int], ...]
+    coverage: tuple[tuple[str, date], ...]  # (partner, month) pairs supplied
+    revisions: tuple[tuple[str, str, str, str, int, int], ...]
+    previous_has_data: bool
+
+    def fingerprint(self) -> str:
+        """A hash of every figure, so an unchanged edition can be recognised."""
+        payload = json.dumps(asdict(self), default=str, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def period_bounds(period: Period) -> dict[str, date]:
+    previous = period.previous()
+    return {
+        "previous_first": previous.first_month,
+        "previous_last": previous.last_month,
+        "current_first": period.first_month,
+        "current_last": period.last_month,
+    }
+
+
+def read_report_data(connection: Connection, period: Period, scope: Scope) -> ReportData:
+    bounds = period_bounds(period)
+    codes = scope.force_codes
+    coverage = tuple(
+        (row.partner_id, row.month) for row in run_query(connection, "partner_coverage", **bounds)
+    )
+    current_months = {month for _, month in coverage if month >= period.first_month}
+    if not current_months:
+        raise NoDataForPeriod(
+            f"No contacts are loaded for {period} ({period.long_label}); ingest the partners' "
+            "files for it first."
+        )
+    areas = tuple(
+        AreaFigures(row.code, row.name, row.region, int(row.previous), int(row.current))
+        for row in run_query(connection, "contacts_by_force_area", force_codes=codes, **bounds)
+    )
+    categories = {
+        dimension: tuple(
+            CategoryFigures(row.category, int(row.previous), int(row.current))
+            for row in run_query(
+                connection,
+                "contacts_by_category",
+                dimension=dimension,
+                force_codes=codes,
+                **bounds,
+            )
+        )
+        for dimension in ("caller_type", "channel")
+    }
+    months = tuple(
+        (row.month, int(row.contacts))
+        for row in run_query(connection, "contacts_by_month", force_codes=codes, **bounds)
+    )
+    since = run_query(
+        connection, "last_edition_built_at", period=str(period.previous()), scope="national"
+    ).scalar_one()
+    revisions = tuple(
+        (
+            row.period,
+            row.partner_id,
+            row.force_name,
+            row.action,
+            int(row.previous_contacts),
+            int(row.revised_contacts),
+        )
+        for row in run_query(
+            connection,
+            "revisions_for_periods",
+            periods=[str(period), str(period.previous())],
+            since=since or datetime(1970, 1, 1, tzinfo=UTC),
+        )
+    )
+    previous_has_data = any(month <= bounds["previous_last"] for _, month in coverage)
+    return ReportData(
+        period,
+        scope,
+        areas,
+        categories["caller_type"],
+        categories["channel"],
+        months,
+        coverage,
+        revisions,
+        previous_has_data,
+    )

@@ -1,0 +1,42 @@
+"""The one settings class: every knob comes from HELPLINE_* environment variables or .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HELPLINE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: SecretStr | None = Field(
+        default=None, description="postgresql://user@host:port/db; unset: embedded Postgres"
+    )
+    state_dir: Path = Path(".helpline")
+    partners_dir: Path = Path("deploy/partners")
+    inbox_dir: Path = Path("inbox")
+    output_dir: Path = Path("output")
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "helpline-reporting@localhost"
+    recipients_file: Path = Path("deploy/recipients.toml")
+    suppression_threshold: int = Field(default=5, ge=2)
+    max_uncompressed_mb: int = Field(default=512, ge=1)
+    organisation: str = "Helpline Network Analysis Team"
+    contact_email: str = "analysis@example.org"
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _blank_url_means_embedded(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @property
+    def max_uncompressed_bytes(self) -> int:
+        return self.max_uncompressed_mb * 1024 * 1024

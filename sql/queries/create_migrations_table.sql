@@ -1,0 +1,8 @@
+-- Bootstrap: the schema and the table that records which numbered migrations have run.
+CREATE SCHEMA IF NOT EXISTS helpline;
+CREATE TABLE IF NOT EXISTS helpline.schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text        NOT NULL,
+    checksum   text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)

@@ -1,0 +1,2 @@
+-- Mark one migration as applied.
+INSERT INTO helpline.schema_migrations (version, name, checksum) VALUES (:version, :name, :checksum)

@@ -1,0 +1,122 @@
+"""Shared fixtures: one real Postgres database per test session, emptied between tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from psycopg import sql
+from sqlalchemy.engine import Engine
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from flows.database import create_engine_for
+from flows.migrations import upgrade
+from flows.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_TABLES = (
+    "deliveries",
+    "quarantined_rows",
+    "revisions",
+    "contact_records",
+    "contact_counts",
+    "month_sources",
+    "editions",
+    "submissions",
+)
+
+
+def _local_server_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _server_url(tmp_root: Path) -> str:
+    """HELPLINE_TEST_DATABASE_URL, else the server on 127.0.0.1:5432, else an embedded one."""
+    configured = os.environ.get("HELPLINE_TEST_DATABASE_URL")
+    if configured:
+        return configured
+    if _local_server_answers():
+        return "postgresql://postgres@127.0.0.1:5432/postgres"
+    from flows.database import embedded_database_url
+
+    return embedded_database_url(tmp_root)
+
+
+def _with_database(url: str, name: str) -> str:
+    return str(sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = _server_url(tmp_path_factory.mktemp("pg"))
+    name = f"helpline_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.engine.make_url(server).set(drivername="postgresql")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(conninfo, name)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = create_engine_for(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    """The session's database with every data table emptied (reference data kept)."""
+    tables = ", ".join(f"helpline.{table}" for table in DATA_TABLES)
+    with migrated_engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return migrated_engine
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        state_dir=tmp_path / "state",
+        partners_dir=REPO / "deploy" / "partners",
+        inbox_dir=tmp_path / "inbox",
+        output_dir=tmp_path / "output",
+        recipients_file=tmp_path / "recipients.toml",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment for running the installed `helpline` command against the test database."""
+    assert settings.database_url is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
+    env.update(
+        HELPLINE_DATABASE_URL=settings.database_url.get_secret_value(),
+        HELPLINE_STATE_DIR=str(settings.state_dir),
+        HELPLINE_PARTNERS_DIR=str(settings.partners_dir),
+        HELPLINE_INBOX_DIR=str(settings.inbox_dir),
+        HELPLINE_OUTPUT_DIR=str(settings.output_dir),
+        HELPLINE_RECIPIENTS_FILE=str(settings.recipients_file),
+    )
+    return env

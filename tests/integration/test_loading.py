@@ -1,0 +1,131 @@
+"""Ledger, duplicates, corrected resubmissions, withdrawals and atomic loads on real Postgres."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from flows.ingest import ingest_file
+from flows.profiles import find_profile
+from flows.settings import Settings
+from tests.db_state import current_totals, ledger, row_counts
+from tests.partner_files import records, write_xlsx
+
+HELPLINE = Path(sys.executable).parent / "helpline"
+JUL, AUG, JAN, FEB, JUL18 = (
+    date(2017, 7, 1),
+    date(2017, 8, 1),
+    date(2018, 1, 1),
+    date(2018, 2, 1),
+    date(2018, 7, 1),
+)
+
+
+def ingest(engine: Engine, settings: Settings, path: Path, partner: str = "t-records"):
+    return ingest_file(engine, settings, find_profile(settings.partners_dir, partner), path)
+
+
+def test_accepted_file_is_loaded_and_described(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    path = write_xlsx(
+        tmp_path / "h2.xlsx", records("A", JUL, "Lancs", 7) + records("A", AUG, "E23000005", 3, 100)
+    )
+    outcome = ingest(engine, partner_settings, path)
+    assert outcome.status == "accepted"
+    assert (
+        outcome.line() == "h2.xlsx: accepted, 10 rows, months Jul 2017 to Aug 2017 (submission 1)"
+    )
+    assert current_totals(engine) == {
+        ("t-records", JUL, "E23000003"): 7,
+        ("t-records", AUG, "E23000005"): 3,
+    }
+    assert ledger(engine) == [(1, "h2.xlsx", "loaded", None)]
+    assert row_counts(engine)["contact_records"] == 10
+
+
+def test_same_bytes_again_is_a_duplicate_and_changes_nothing(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "h2.xlsx", records("A", JUL, "Lancs", 7))
+    ingest(engine, partner_settings, path)
+    before = row_counts(engine)
+    again = ingest(engine, partner_settings, path)
+    assert again.status == "duplicate" and again.ok
+    assert again.line() == "h2.xlsx: skipped, duplicate of submission 1"
+    assert row_counts(engine) == before
+    assert [row[2] for row in ledger(engine)] == ["loaded", "duplicate"]
+
+
+def test_resubmission_replaces_exactly_the_months_it_covers(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    h1 = write_xlsx(
+        tmp_path / "h1.xlsx", records("A", JAN, "Lancs", 10) + records("A", FEB, "Lancs", 10, 100)
+    )
+    h2 = write_xlsx(tmp_path / "h2.xlsx", records("B", JUL18, "Lancs", 6))
+    ingest(engine, partner_settings, h1)
+    ingest(engine, partner_settings, h2)
+    corrected = write_xlsx(
+        tmp_path / "h1-corrected.xlsx",
+        records("A", JAN, "Lancs", 12) + records("A", FEB, "E23000005", 4, 100),
+    )
+    outcome = ingest(engine, partner_settings, corrected)
+    assert outcome.line() == (
+        "h1-corrected.xlsx: accepted, 16 rows, months Jan 2018 to Feb 2018; replaced 2 month(s) "
+        "of earlier data (submission 3)"
+    )
+    assert current_totals(engine) == {
+        ("t-records", JAN, "E23000003"): 12,
+        ("t-records", FEB, "E23000005"): 4,
+        ("t-records", JUL18, "E23000003"): 6,  # 2018-H2 survives a corrected 2018-H1
+    }
+    assert [row[2] for row in ledger(engine)] == ["superseded", "loaded", "loaded"]
+    with engine.connect() as connection:
+        revisions = connection.execute(
+            sa.text(
+                "SELECT period, force_code, previous_contacts, revised_contacts "
+                "FROM helpline.revisions ORDER BY force_code"
+            )
+        ).all()
+    assert [tuple(r) for r in revisions] == [
+        ("2018-H1", "E23000003", 20, 12),
+        ("2018-H1", "E23000005", 0, 4),
+    ]
+
+
+def test_missing_mapped_column_exits_1_naming_file_and_heading(
+    engine: Engine, partner_settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = write_xlsx(
+        tmp_path / "no-force.xlsx",
+        [["A1", "03/07/2017", "Child"]],
+        headings=["Ref", "Date of contact", "Caller"],
+    )
+    cli_env["HELPLINE_PARTNERS_DIR"] = str(partner_settings.partners_dir)
+    result = subprocess.run(
+        [str(HELPLINE), "ingest", "--partner", "t-records", str(path)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    line = result.stdout.strip()
+    assert line.startswith("no-force.xlsx: rejected: ")
+    assert '"Police force"' in line and "Ref, Date of contact, Caller" in line
+    assert row_counts(engine) == {
+        "contact_counts": 0,
+        "contact_records": 0,
+        "month_sources": 0,
+        "revisions": 0,
+        "quarantined_rows": 0,
+    }
+    assert [row[2] for row in ledger(engine)] == ["rejected"]

@@ -1,0 +1,401 @@
+"""Table-driven partner files: every reasonable file accepted, every bad one refused in one line.
+
+Each file is generated here. Accepted files are checked by the canonical rows stored; rejected
+ones by their exact message, exit code 1, no traceback, and an unchanged database.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+from sqlalchemy.engine import Engine
+
+from flows.cli import main
+from flows.settings import Settings
+from tests.db_state import ledger, row_counts
+from tests.partner_files import COUNTS_PROFILE, HEADINGS, write_csv, write_profile, write_xlsx
+
+CANONICAL = sa.text(
+    "SELECT contact_ref, contact_date, force_code, caller_type FROM helpline.contact_records "
+    "ORDER BY contact_ref"
+)
+COUNTS = sa.text(
+    "SELECT month, force_code, contacts FROM helpline.contact_counts ORDER BY month, force_code"
+)
+D1, D2 = datetime(2018, 1, 3, 9, 30), datetime(2018, 2, 14, 17, 5)
+TWO_ROWS = [["R1", D1, "Lancashire", "Child"], ["R2", D2, "GMP", "YP"]]
+EXPECTED_TWO = [
+    ("R1", date(2018, 1, 3), "E23000003", "child"),
+    ("R2", date(2018, 2, 14), "E23000005", "unknown"),
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    make: Callable[[Path], Path]
+    expected: list[tuple[object, ...]] | str  # canonical rows, or the exact rejection line
+    partner: str = "t-records"
+
+
+def xlsx(rows: list[list[object]], **kwargs: object) -> Callable[[Path], Path]:
+    return lambda folder: write_xlsx(folder / "contacts.xlsx", rows, **kwargs)  # type: ignore[arg-type]
+
+
+def csv_file(rows: list[list[object]], name: str = "contacts.csv", **kwargs: object):
+    return lambda folder: write_csv(folder / name, rows, **kwargs)  # type: ignore[arg-type]
+
+
+def raw_bytes(name: str, data: bytes) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(data)
+        return path
+
+    return make
+
+
+def with_sheet_edits(edit: Callable[[Workbook], None], name: str = "contacts.xlsx"):
+    def make(folder: Path) -> Path:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(HEADINGS)
+        for row in TWO_ROWS:
+            sheet.append(row)
+        edit(workbook)
+        workbook.save(folder / name)
+        return folder / name
+
+    return make
+
+
+def hidden_and_extra(workbook: Workbook) -> None:
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["E1"], sheet["E2"], sheet["F1"] = "Helper", "=A2", "Workings"
+    sheet.column_dimensions["E"].hidden = True
+
+
+def total_and_notes(workbook: Workbook) -> None:
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([])
+    sheet.append(["Total", 2])
+    sheet.append([])
+    sheet.append(["Source: partner case management system, extracted 1 March 2018"])
+
+
+def blank_rows_inside(workbook: Workbook) -> None:
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.insert_rows(3, 2)
+
+
+def zip_bomb(folder: Path) -> Path:
+    path = folder / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"<row>" + b"0" * (1 << 20) + b"</row>"
+            for _ in range(40):
+                member.write(chunk)
+    return path
+
+
+def entity_expansion(folder: Path) -> Path:
+    path = folder / "entities.xlsx"
+    write_xlsx(path, TWO_ROWS)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    body = parts["xl/workbook.xml"]
+    body = body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body
+    parts["xl/workbook.xml"] = (
+        b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+        + body
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def encrypted(folder: Path) -> Path:
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    body = "EncryptedPackage".encode("utf-16-le") + b"\x00" * 2048
+    return raw_bytes("locked.xlsx", header + body)(folder)
+
+
+def xlsx_named_csv(folder: Path) -> Path:
+    path = write_xlsx(folder / "real.xlsx", TWO_ROWS)
+    return raw_bytes("contacts.csv", path.read_bytes())(folder)
+
+
+MISSING = (
+    'contacts.xlsx: rejected: contacts.xlsx: sheet "Sheet1" has no column "Police force" '
+    "(headings found: Ref, Date of contact, Caller). Fix the heading or the profile's [columns]."
+)
+
+CASES = [
+    Case("plain xlsx", xlsx(TWO_ROWS), EXPECTED_TWO),
+    Case(
+        "title rows above the header",
+        xlsx(TWO_ROWS, title_rows=["Contacts", "Q1 2018", ""]),
+        EXPECTED_TWO,
+    ),
+    Case("blank rows inside the table", with_sheet_edits(blank_rows_inside), EXPECTED_TWO),
+    Case("trailing Total row and notes", with_sheet_edits(total_and_notes), EXPECTED_TWO),
+    Case("hidden helper and extra columns", with_sheet_edits(hidden_and_extra), EXPECTED_TWO),
+    Case("xlsm workbook", with_sheet_edits(lambda wb: None, "contacts.xlsm"), EXPECTED_TWO),
+    Case("csv with comma", csv_file(TWO_ROWS), EXPECTED_TWO),
+    Case(
+        "csv with semicolons and a BOM",
+        csv_file(TWO_ROWS, delimiter=";", encoding="utf-8-sig"),
+        EXPECTED_TWO,
+    ),
+    Case("csv with tabs", csv_file(TWO_ROWS, delimiter="\t"), EXPECTED_TWO),
+    Case(
+        "Excel serial dates",
+        xlsx([["R1", 43103, "Lancashire", "Child"], ["R2", 43145.7, "GMP", "YP"]]),
+        EXPECTED_TWO,
+    ),
+    Case(
+        "text dates with and without times",
+        xlsx(
+            [["R1", "03/01/2018", "Lancashire", "Child"], ["R2", "14/02/2018 17:05", "GMP", "YP"]]
+        ),
+        EXPECTED_TWO,
+    ),
+    Case(
+        "ISO dates",
+        xlsx(
+            [
+                ["R1", "2018-01-03", "Lancashire", "Child"],
+                ["R2", "2018-02-14T17:05:00", "GMP", "YP"],
+            ]
+        ),
+        EXPECTED_TWO,
+    ),
+    Case(
+        "force area spellings",
+        xlsx([["R1", D1, "lancashire constabulary", "Child"], ["R2", D2, " e23000005 ", "YP"]]),
+        EXPECTED_TWO,
+    ),
+    Case(
+        "profile's own spelling",
+        xlsx([["R1", D1, "Lancs", "child"], ["R2", D2, "GMP", None]]),
+        EXPECTED_TWO,
+    ),
+    Case(
+        "references typed as numbers",
+        xlsx([[1001, D1, "Lancashire", "Child"], [1002.0, D2, "GMP", "YP"]]),
+        [
+            ("1001", date(2018, 1, 3), "E23000003", "child"),
+            ("1002", date(2018, 2, 14), "E23000005", "unknown"),
+        ],
+    ),
+    Case(
+        "headings with odd spacing and case",
+        xlsx(TWO_ROWS, headings=[" ref ", "DATE OF  CONTACT", "police force", "Caller"]),
+        EXPECTED_TWO,
+    ),
+    Case(
+        "counts layout with month labels and numbers as text",
+        xlsx(
+            [
+                ["Jul-17", "Lancashire", "1,234"],
+                ["July 2017", "GMP", 7],
+                ["2017-08", "E23000002", " 12 "],
+            ],
+            headings=["Month", "Force", "Contacts"],
+        ),
+        [
+            (date(2017, 7, 1), "E23000003", 1234),
+            (date(2017, 7, 1), "E23000005", 7),
+            (date(2017, 8, 1), "E23000002", 12),
+        ],
+        partner="t-counts",
+    ),
+    Case(
+        "missing heading",
+        xlsx([["R1", D1, "Child"]], headings=["Ref", "Date of contact", "Caller"]),
+        MISSING,
+    ),
+    Case(
+        "duplicate heading",
+        xlsx(
+            [["R1", D1, "Lancashire", "Lancs", "Child"]],
+            headings=["Ref", "Date of contact", "Police force", "Police force", "Caller"],
+        ),
+        'contacts.xlsx: rejected: contacts.xlsx: sheet "Sheet1" has the heading "Police force" '
+        "2 times; rename the extra columns so each heading is unique.",
+    ),
+    Case(
+        "headings but no data",
+        xlsx([]),
+        'contacts.xlsx: rejected: contacts.xlsx: sheet "Sheet1" has no data rows below the '
+        "headings.",
+    ),
+    Case(
+        "empty file",
+        raw_bytes("contacts.xlsx", b""),
+        "contacts.xlsx: rejected: contacts.xlsx is empty (0 bytes); ask the partner to send it "
+        "again.",
+    ),
+    Case(
+        "corrupt workbook",
+        raw_bytes("contacts.xlsx", b"PK\x03\x04" + b"\x17garbage" * 50),
+        None.__class__.__name__,
+    ),  # message checked by prefix below
+    Case(
+        "password-protected workbook",
+        encrypted,
+        "locked.xlsx: rejected: locked.xlsx is password-protected; ask the partner to send it "
+        "without a password.",
+    ),
+    Case(
+        "PDF with a spreadsheet name",
+        raw_bytes("contacts.xlsx", b"%PDF-1.7\n%binary"),
+        "contacts.xlsx: rejected: contacts.xlsx is a PDF, although it is named .xlsx; ask the "
+        "partner for the spreadsheet itself.",
+    ),
+    Case(
+        "unsupported extension",
+        raw_bytes("contacts.pdf", b"%PDF-1.7"),
+        "contacts.pdf: rejected: contacts.pdf has .pdf; accepted files are .xlsx, .xlsm, .xls, "
+        ".ods, .csv.",
+    ),
+    Case(
+        "workbook named .csv",
+        xlsx_named_csv,
+        "contacts.csv: rejected: contacts.csv is not a CSV text file (it looks like a spreadsheet "
+        "or binary file); save it as CSV or give it its proper extension.",
+    ),
+    Case(
+        "text file named .xlsx",
+        raw_bytes("contacts.xlsx", b"Ref,Date of contact\nR1,2018-01-03\n"),
+        "contacts.xlsx: rejected: contacts.xlsx is not a spreadsheet, although it is named "
+        ".xlsx; ask the partner for the spreadsheet itself.",
+    ),
+    Case(
+        "zip bomb",
+        zip_bomb,
+        "bomb.xlsx: rejected: bomb.xlsx has a part that expands 1,018 times "
+        "(xl/worksheets/sheet1.xml); it looks like a zip bomb and was not opened.",
+    ),
+    Case(
+        "XML entity declarations",
+        entity_expansion,
+        "entities.xlsx: rejected: entities.xlsx contains an XML document type declaration "
+        "(xl/workbook.xml), which workbooks never need; refused.",
+    ),
+    Case(
+        "personal data column",
+        xlsx(
+            [["R1", D1, "Lancashire", "Child", "07700 900123"]],
+            headings=[*HEADINGS, "Caller phone"],
+        ),
+        "contacts.xlsx: rejected: contacts.xlsx: column 'Caller phone' looks like personal data; "
+        "ask the partner to remove it, or list it under drop_columns in their profile.",
+    ),
+    Case(
+        "personal data in a mapped column",
+        xlsx([["R1", D1, "Lancashire", "Child"], ["someone@example.org", D2, "GMP", "YP"]]),
+        "contacts.xlsx: rejected: contacts.xlsx: column 'Ref' holds what looks like personal "
+        "data (an email address, phone number or postcode) at row 3; ask the partner to send "
+        "the file without it.",
+    ),
+    Case(
+        "future contact date",
+        xlsx([["R1", D1, "Lancashire", "Child"], ["R2", datetime(2099, 1, 1), "GMP", "YP"]]),
+        "contacts.xlsx: rejected: Date of contact is before 1 January 2000 or in the future on "
+        "1 row(s) (rows 3)",
+    ),
+    Case(
+        "unparseable date",
+        xlsx([["R1", "soon", "Lancashire", "Child"]]),
+        "contacts.xlsx: rejected: Date of contact is blank or not a date on 1 row(s) (rows 2)",
+    ),
+    Case(
+        "duplicate reference",
+        xlsx([["R1", D1, "Lancashire", "Child"], ["R1", D2, "GMP", "YP"]]),
+        "contacts.xlsx: rejected: Ref appears more than once in the file on 2 row(s) (rows 2, 3)",
+    ),
+    Case(
+        "negative count",
+        xlsx([["Jul-17", "Lancashire", -3]], headings=["Month", "Force", "Contacts"]),
+        "contacts.xlsx: rejected: Contacts is negative or implausibly large on 1 row(s) (rows 2)",
+        partner="t-counts",
+    ),
+]
+
+
+@pytest.fixture
+def messy_settings(partner_settings: Settings) -> Settings:
+    write_profile(partner_settings.partners_dir, "t-counts", COUNTS_PROFILE)
+    return partner_settings
+
+
+def run_cli(
+    settings: Settings,
+    partner: str,
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, str, str]:
+    assert settings.database_url is not None
+    for key, value in {
+        "HELPLINE_DATABASE_URL": settings.database_url.get_secret_value(),
+        "HELPLINE_PARTNERS_DIR": str(settings.partners_dir),
+        "HELPLINE_OUTPUT_DIR": str(settings.output_dir),
+        "HELPLINE_STATE_DIR": str(settings.state_dir),
+    }.items():
+        monkeypatch.setenv(key, value)
+    code = main(["ingest", "--partner", partner, str(path)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_messy_file(
+    case: Case,
+    engine: Engine,
+    messy_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = case.make(folder)
+    code, out, err = run_cli(messy_settings, case.partner, path, monkeypatch, capsys)
+    assert "Traceback" not in out + err
+    with engine.connect() as connection:
+        stored = [
+            tuple(r)
+            for r in connection.execute(COUNTS if case.partner == "t-counts" else CANONICAL)
+        ]
+    if isinstance(case.expected, list):
+        assert code == 0, out + err
+        assert stored == case.expected
+        assert ": accepted, " in out
+        return
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert len(lines) == 1, out
+    if case.name == "corrupt workbook":
+        assert lines[0].startswith("contacts.xlsx: rejected: contacts.xlsx is corrupt and cannot")
+    else:
+        assert lines[0] == case.expected
+    assert path.name in lines[0]
+    assert stored == []
+    assert row_counts(engine) == dict.fromkeys(row_counts(engine), 0)
+    assert [row[2] for row in ledger(engine)] == ["rejected"]

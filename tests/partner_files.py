@@ -1,0 +1,97 @@
+"""Building partner files inside tests (no binary fixtures in the repository)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+RECORDS_PROFILE = """
+id = "{id}"
+name = "Test helpline"
+layout = "records"
+date_order = "DMY"
+on_invalid_rows = "{on_invalid}"
+[columns]
+contact_ref = "Ref"
+contact_date = "Date of contact"
+force_area = "Police force"
+caller_type = "Caller"
+[values.force_area]
+"Lancs" = "Lancashire"
+"""
+
+COUNTS_PROFILE = """
+id = "{id}"
+name = "Test referral scheme"
+layout = "counts"
+[columns]
+month = "Month"
+force_area = "Force"
+contacts = "Contacts"
+"""
+
+HEADINGS = ["Ref", "Date of contact", "Police force", "Caller"]
+
+
+def write_profile(
+    folder: Path, partner: str, template: str = RECORDS_PROFILE, on_invalid: str = "reject_file"
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{partner}.toml"
+    path.write_text(template.format(id=partner, on_invalid=on_invalid), encoding="utf-8")
+    return path
+
+
+def records(prefix: str, month: date, force: str, count: int, start: int = 1) -> list[list[object]]:
+    return [
+        [
+            f"{prefix}{start + i:05d}",
+            datetime(month.year, month.month, 1 + i % 28, 10, 0),
+            force,
+            "Child",
+        ]
+        for i in range(count)
+    ]
+
+
+def write_xlsx(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    headings: Sequence[str] = HEADINGS,
+    title_rows: Sequence[str] = (),
+    sheet: str = "Sheet1",
+) -> Path:
+    workbook = Workbook()
+    worksheet = workbook.active
+    assert worksheet is not None
+    worksheet.title = sheet
+    for title in title_rows:
+        worksheet.append([title])
+    worksheet.append(list(headings))
+    for row in rows:
+        worksheet.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def write_csv(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    headings: Sequence[str] = HEADINGS,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding=encoding) as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(headings)
+        for row in rows:
+            writer.writerow(
+                [v.strftime("%d/%m/%Y %H:%M") if isinstance(v, datetime) else v for v in row]
+            )
+    return path

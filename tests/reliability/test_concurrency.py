@@ -1,0 +1,128 @@
+"""Concurrency: two processes on one file, two report builds of one period, sweep vs manual.
+
+Each runs real `helpline` processes against the test database at the same moment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+
+from flows.settings import Settings
+from tests.db_state import current_totals, ledger
+from tests.partner_files import records, write_xlsx
+from tests.reliability.conftest import (
+    CaseLog,
+    finish,
+    load_report_data,
+    one_line,
+    start_helpline,
+    subprocess_env,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+JAN, FEB = date(2018, 1, 1), date(2018, 2, 1)
+LANCASHIRE, GMP = "E23000003", "E23000005"
+
+
+def two_month_file(folder: Path, name: str = "contacts.xlsx") -> Path:
+    rows = records("C", JAN, "Lancs", 40) + records("D", FEB, "GMP", 25, start=100)
+    return write_xlsx(folder / name, rows)
+
+
+EXPECTED = {("t-records", JAN, LANCASHIRE): 40, ("t-records", FEB, GMP): 25}
+
+
+def test_same_file_ingested_by_two_processes_at_once(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    path = two_month_file(tmp_path)
+    env = subprocess_env(partner_settings)
+    with cases.case(limit=120):
+        workers = [
+            start_helpline(["ingest", "--partner", "t-records", str(path)], env, tmp_path)
+            for _ in range(2)
+        ]
+        results = [finish(worker) for worker in workers]
+        assert [r.code for r in results] == [0, 0], results
+        lines = sorted(one_line(r.out) for r in results)
+        assert lines[0].startswith("contacts.xlsx: accepted, 65 rows, months Jan 2018 to Feb 2018")
+        assert lines[1].startswith("contacts.xlsx: skipped, duplicate of submission ")
+        assert all(not r.err.strip() for r in results), results
+        assert current_totals(engine) == EXPECTED  # counted once
+        assert sorted(row[2] for row in ledger(engine)) == ["duplicate", "loaded"]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_two_report_builds_for_one_period_at_once(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    load_report_data(engine, partner_settings, tmp_path)
+    env = subprocess_env(partner_settings)
+    out = tmp_path / "reports"
+    out.mkdir()
+    targets = [out / "same.xlsx", out / "same.xlsx", out / "other.xlsx"]
+    with cases.case(limit=120):
+        builds = [
+            start_helpline(["report", "--period", "2018-H1", "--out", str(target)], env, tmp_path)
+            for target in targets
+        ]
+        results = [finish(build) for build in builds]
+        assert [r.code for r in results] == [0, 0, 0], results
+        assert all("Traceback" not in r.text for r in results)
+        assert sorted(os.listdir(out)) == ["other.xlsx", "same.xlsx"]  # no temporary files left
+        assert sha256(out / "same.xlsx") == sha256(out / "other.xlsx")
+        for name in ("same.xlsx", "other.xlsx"):
+            workbook = load_workbook(out / name)  # opens: not a torn or interleaved file
+            assert workbook.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+        # Every printed workbook line names the file it wrote.
+        assert sorted(r.out.strip().splitlines()[-1] for r in results) == sorted(
+            f"workbook: {target}" for target in targets
+        )
+
+
+def test_inbox_sweep_racing_a_manual_ingest_of_the_same_file(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    inbox = partner_settings.inbox_dir / "t-records"
+    inbox.mkdir(parents=True)
+    path = two_month_file(inbox, "race.xlsx")
+    settled = time.time() - 3600
+    os.utime(path, (settled, settled))  # long settled: the sweep takes it at once
+    env = subprocess_env(partner_settings)
+    with cases.case(limit=120):
+        sweep = start_helpline(["ingest-inbox"], env, tmp_path)
+        manual = start_helpline(["ingest", "--partner", "t-records", str(path)], env, tmp_path)
+        swept, by_hand = finish(sweep), finish(manual)
+        for result in (swept, by_hand):
+            assert result.code in (0, 1), result
+            line = one_line(result.text)
+            assert not line.startswith("error: unexpected"), line
+        # The file was loaded exactly once, whoever got there first.
+        assert current_totals(engine) == EXPECTED
+        statuses = [row[2] for row in ledger(engine)]
+        assert statuses.count("loaded") == 1, ledger(engine)
+        # The sweep filed it as processed (loaded or duplicate); nothing is left or lost.
+        assert swept.code == 0, swept
+        assert one_line(swept.text).startswith("t-records/race.xlsx: ")
+        assert os.listdir(inbox) == []
+        assert (partner_settings.inbox_dir / "processed" / "t-records" / "race.xlsx").is_file()
+        assert not (partner_settings.inbox_dir / "rejected").exists()
+        # The manual ingest either loaded it, found it a duplicate, or found it already moved.
+        line = one_line(by_hand.text)
+        assert (
+            line.startswith("race.xlsx: accepted, 65 rows")
+            or line.startswith("race.xlsx: skipped, duplicate of submission ")
+            or "no such file" in line
+        ), line
