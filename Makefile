@@ -36,16 +36,19 @@ test: install ## Run every test against a real Postgres (a fresh database per ru
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
 lint: install ## ruff (lint and format check) and mypy
-	$(BIN)/ruff check flows tests
-	$(BIN)/ruff format --check flows tests
+	$(BIN)/ruff check flows tests bench
+	$(BIN)/ruff format --check flows tests bench
 	$(BIN)/mypy
 
 format: install ## Apply ruff's formatting and safe fixes
-	$(BIN)/ruff format flows tests
-	$(BIN)/ruff check --fix flows tests
+	$(BIN)/ruff format flows tests bench
+	$(BIN)/ruff check --fix flows tests bench
 
 bench: install ## Benchmark ingest and report at 100k, 300k and 1M rows (writes bench/results.json)
 	$(BIN)/python -m bench.run
+
+reliability: install ## Fuzz, fault and hostile-input suite with a per-area survival table (300 examples per property)
+	HELPLINE_FUZZ_EXAMPLES=300 $(BIN)/python tests/reliability/run_report.py
 
 server: install ## Run a local Prefect server on 127.0.0.1:4200
 	$(BIN)/prefect server start --host 127.0.0.1 --port 4200

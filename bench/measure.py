@@ -6,7 +6,6 @@ Usage: python -m bench.measure CASE FILE DATABASE_URL  -> prints one JSON line.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -112,6 +111,12 @@ WARM_UP = {
 }
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory (ru_maxrss can carry the parent's over exec)."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
 def main() -> None:
     import importlib
 
@@ -121,7 +126,7 @@ def main() -> None:
     started = time.perf_counter()
     rows = CASES[case](file, url)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     result: dict[str, Any] = {
         "case": case,
         "rows": rows,

@@ -21,12 +21,15 @@ from flows.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z+]+://[^:/@\s]+):[^@\s]*@")
+# Passwords reach text in two shapes: user:password@ (the user may be empty) and a
+# password=... query or conninfo parameter; both are redacted wherever they appear in the text.
+_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.I)
+_PASSWORD_PARAMETER = re.compile(r"(?P<key>\b(?:ssl)?password=)[^&\s'\"]*", re.I)
 
 
-def redact_url(url: str) -> str:
-    """The URL with any password replaced, safe to print or log."""
-    return _PASSWORD_IN_URL.sub(r"\g<scheme>:***@", url)
+def redact_url(text: str) -> str:
+    """The text with any database password replaced by ***, safe to print or log."""
+    return _PASSWORD_PARAMETER.sub(r"\g<key>***", _PASSWORD_IN_URL.sub(r"\g<scheme>:***@", text))
 
 
 def embedded_database_url(state_dir: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
@@ -111,26 +112,24 @@ def read_report_data(connection: Connection, period: Period, scope: Scope) -> Re
             f"No contacts are loaded for {period} ({period.long_label}); ingest the partners' "
             "files for it first."
         )
+    sums: dict[str, dict[object, tuple[int, int]]] = defaultdict(dict)
+    for row in run_query(connection, "contacts_in_scope", force_codes=codes, **bounds):
+        key = row.month if row.breakdown == "month" else row.category
+        sums[row.breakdown][key] = (int(row.previous), int(row.current))
     areas = tuple(
-        AreaFigures(row.code, row.name, row.region, int(row.previous), int(row.current))
-        for row in run_query(connection, "contacts_by_force_area", force_codes=codes, **bounds)
+        AreaFigures(row.code, row.name, row.region, *sums["force_area"].get(row.code, (0, 0)))
+        for row in run_query(connection, "force_areas_in_scope", force_codes=codes)
     )
     categories = {
         dimension: tuple(
-            CategoryFigures(row.category, int(row.previous), int(row.current))
-            for row in run_query(
-                connection,
-                "contacts_by_category",
-                dimension=dimension,
-                force_codes=codes,
-                **bounds,
-            )
+            CategoryFigures(str(category), previous, current)
+            for category, (previous, current) in sums[dimension].items()
         )
         for dimension in ("caller_type", "channel")
     }
     months = tuple(
-        (row.month, int(row.contacts))
-        for row in run_query(connection, "contacts_by_month", force_codes=codes, **bounds)
+        (month, sum(sums["month"].get(month, (0, 0))))
+        for month in (*period.previous().months, *period.months)
     )
     since = run_query(
         connection, "last_edition_built_at", period=str(period.previous()), scope="national"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,7 +15,6 @@ from sqlalchemy.engine import Engine
 from flows.errors import DatabaseUnavailable, FileRejected, HelplineError
 from flows.feedback import write_feedback_report
 from flows.force_areas import ForceAreaResolver, load_force_areas
-from flows.guards import check_file_before_parsing
 from flows.loading import (
     LedgerEntry,
     find_duplicate,
@@ -27,10 +24,9 @@ from flows.loading import (
     staging_frame,
 )
 from flows.normalise import NormalisedFile, normalise
+from flows.partner_file import clean_text, file_sha256, read_partner_file
 from flows.periods import LONDON
-from flows.personal_data import check_headings, check_values
 from flows.profiles import PartnerProfile
-from flows.readers import RawTable, read_table
 from flows.settings import Settings
 from flows.validation import ValidationReport, load_suite, run_suite
 
@@ -76,63 +72,6 @@ class IngestOutcome:
 
 def _month(day: date | None) -> str:
     return day.strftime("%b %Y") if day else "none"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# Control characters (C0 but tab, line feed and carriage return; DEL) cannot go in a workbook
-# cell (the feedback report), a Postgres text column (NUL) or a terminal line, so partner text
-# never keeps them: each becomes U+FFFD, the replacement character.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    return _CONTROL.sub("\ufffd", text)
-
-
-def _clean_cells(raw: RawTable) -> RawTable:
-    """The table with control characters replaced in its headings and text cells."""
-    frame = raw.frame
-    for position in range(frame.shape[1]):  # by position: two roles may share a heading
-        values = frame.iloc[:, position]
-        texts = [value for value in values if isinstance(value, str)]
-        if texts and _CONTROL.search("\n".join(texts)):  # one scan per column; rarely true
-            frame.iloc[:, position] = values.map(
-                lambda value: clean_text(value) if isinstance(value, str) else value
-            )
-    headings = [clean_text(heading) for heading in raw.headings]
-    return RawTable(frame, raw.row_numbers, raw.sheet, raw.header_row, headings)
-
-
-def read_partner_file(path: Path, profile: PartnerProfile, settings: Settings) -> RawTable:
-    """Guards first, then the read, then the personal-data checks: any failure is FileRejected."""
-    if not path.is_file():
-        raise FileRejected(f"{path.name}: no such file.")
-    check_file_before_parsing(path, max_uncompressed_bytes=settings.max_uncompressed_bytes)
-    raw = read_table(
-        path,
-        wanted=list(dict.fromkeys(profile.wanted_headings)),  # two roles may share a heading
-        sheet=profile.sheet,
-        header_row=profile.header_row,
-        encoding=profile.encoding,
-        max_uncompressed_bytes=settings.max_uncompressed_bytes,
-    )
-    raw = _clean_cells(raw)
-    check_headings(path.name, raw.headings, profile.wanted_headings, profile.drop_columns)
-    text_roles = ("contact_ref", "caller_type", "channel")
-    text_columns = {
-        heading: raw.frame[heading]
-        for role, heading in profile.columns.items()
-        if role in text_roles and heading in raw.frame
-    }
-    check_values(path.name, text_columns, list(raw.row_numbers))
-    return raw
 
 
 def mark_refs_loaded_elsewhere(

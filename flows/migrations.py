@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 from psycopg import sql as pgsql
 from sqlalchemy.engine import Connection, Engine
@@ -86,15 +87,26 @@ def apply_migration(connection: Connection, migration: Migration) -> None:
     )
 
 
+_MAY_NOT_UPGRADE = (
+    "The database schema needs upgrading and this login may not change it; run "
+    "`helpline db upgrade` with the owner's HELPLINE_DATABASE_URL."
+)
+
+
+def migrations_table_exists(connection: Connection) -> bool:
+    return bool(
+        connection.execute(
+            sa.text("SELECT to_regclass('helpline.schema_migrations') IS NOT NULL")
+        ).scalar_one()
+    )
+
+
 def pending_migrations(engine: Engine) -> list[Migration]:
     """Migrations not yet applied; readable by the application role, which cannot apply them."""
     with engine.connect() as connection:
-        exists = connection.execute(
-            sa.text("SELECT to_regclass('helpline.schema_migrations') IS NOT NULL")
-        ).scalar_one()
         done = (
             {row.version for row in run_query(connection, "list_applied_migrations")}
-            if exists
+            if migrations_table_exists(connection)
             else set()
         )
     return [m for m in discover_migrations() if m.version not in done]
@@ -102,24 +114,30 @@ def pending_migrations(engine: Engine) -> list[Migration]:
 
 def ensure_current(engine: Engine) -> None:
     """Upgrade if anything is pending; explain what to do when this login may not."""
-    if not pending_migrations(engine):
-        return
-    try:
+    if pending_migrations(engine):
         upgrade(engine)
-    except sa.exc.ProgrammingError as error:
-        if "permission denied" not in str(error.orig) and "must be owner" not in str(error.orig):
-            raise
-        raise HelplineError(
-            "The database schema needs upgrading and this login may not change it; run "
-            "`helpline db upgrade` with the owner's HELPLINE_DATABASE_URL."
-        ) from None
 
 
 def upgrade(engine: Engine) -> list[Migration]:
-    """Apply every migration not yet applied; return the ones applied now."""
+    """Apply every migration not yet applied; return the ones applied now.
+
+    Already-applied migrations are checked against their checksums, so a login that may read
+    but not change the schema (the application role) can run this when nothing is pending.
+    """
+    try:
+        return _apply_pending(engine)
+    except (sa.exc.ProgrammingError, psycopg.errors.InsufficientPrivilege) as error:
+        cause = error.orig if isinstance(error, sa.exc.ProgrammingError) else error
+        if not isinstance(cause, psycopg.errors.InsufficientPrivilege):
+            raise
+        raise HelplineError(_MAY_NOT_UPGRADE) from None
+
+
+def _apply_pending(engine: Engine) -> list[Migration]:
     applied_now: list[Migration] = []
     with engine.begin() as connection:
-        driver_connection(connection).cursor().execute(_bootstrap_sql(), prepare=False)
+        if not migrations_table_exists(connection):
+            driver_connection(connection).cursor().execute(_bootstrap_sql(), prepare=False)
     for migration in discover_migrations():
         with engine.begin() as connection:
             run_query(connection, "lock_migrations")

@@ -10,8 +10,8 @@ import pandas as pd
 
 from flows.cell_parsing import parse_counts, parse_dates, parse_months
 from flows.force_areas import ForceAreaResolver, spelling_key
+from flows.header_tables import RawTable
 from flows.profiles import PartnerProfile
-from flows.readers import RawTable
 
 UNKNOWN = "unknown"
 # Published categories are a fixed vocabulary, so no partner free text reaches a workbook.

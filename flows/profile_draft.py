@@ -9,7 +9,8 @@ from pathlib import Path
 from flows.errors import FileRejected
 from flows.force_areas import ForceAreaResolver, load_force_areas, spelling_key
 from flows.guards import check_file_before_parsing
-from flows.readers import HEADER_SEARCH_ROWS, read_table
+from flows.header_tables import HEADER_SEARCH_ROWS
+from flows.readers import read_table
 
 # Words partners use in headings, per canonical column, strongest first.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -32,7 +33,7 @@ def _sheet_rows(path: Path) -> tuple[str | None, list[list[object]]]:
     if path.suffix.lower() == ".csv":
         import csv
 
-        from flows.readers import sniff_delimiter
+        from flows.csv_tables import sniff_delimiter
 
         text = path.read_text(encoding="utf-8-sig", errors="replace")
         lines = text.splitlines()[:HEADER_SEARCH_ROWS]

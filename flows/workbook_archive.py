@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -67,6 +69,13 @@ def normalise_archive(
     return output.getvalue()
 
 
+def _could_not_write(path: Path, error: OSError) -> HelplineError:
+    return HelplineError(
+        f"Could not write {path.name}: {error.strerror}; no workbook was written. "
+        "Free some space or choose another output folder."
+    )
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write beside the target and rename, so a failed write never leaves half a workbook."""
     try:
@@ -85,23 +94,38 @@ def write_atomically(path: Path, data: bytes) -> None:
         Path(temporary).replace(path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise HelplineError(
-            f"Could not write {path.name}: {error.strerror}; no workbook was written. "
-            "Free some space or choose another output folder."
-        ) from None
+        raise _could_not_write(path, error) from None
+
+
+def _save(workbook: Workbook, path: Path, alt: ChartText, moment: datetime, charts: bool) -> Path:
+    # openpyxl spools worksheets through its own temporary files while serialising, so a full
+    # disk or a file-size limit can strike here as well as in write_atomically. Its half-written
+    # worksheet generators then fail a second time when collected; that echo is silenced so the
+    # user reads one line, and the failure is raised outside the except block so it does not
+    # keep those generators alive.
+    failure: HelplineError | None = None
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        try:
+            data = normalise_archive(workbook_bytes(workbook), alt, moment, charts)
+        except OSError as error:
+            failure = _could_not_write(path, error)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous_hook
+    if failure is not None:
+        raise failure
+    write_atomically(path, data)
+    return path
 
 
 def save_reproducibly(workbook: Workbook, path: Path, moment: datetime) -> Path:
     """Any workbook (demo files, feedback) saved with fixed timestamps."""
     workbook.properties.created = moment
     workbook.properties.modified = moment
-    empty = ChartText("", "", "", "")
-    write_atomically(path, normalise_archive(workbook_bytes(workbook), empty, moment, False))
-    return path
+    return _save(workbook, path, ChartText("", "", "", ""), moment, charts=False)
 
 
 def save_deterministic(workbook: Workbook, path: Path, alt: ChartText, moment: datetime) -> Path:
-    has_force_chart = "force_areas" in workbook.sheetnames
-    data = normalise_archive(workbook_bytes(workbook), alt, moment, has_force_chart)
-    write_atomically(path, data)
-    return path
+    return _save(workbook, path, alt, moment, charts="force_areas" in workbook.sheetnames)

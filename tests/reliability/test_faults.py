@@ -329,13 +329,6 @@ def _limit_file_size(limit: int) -> Callable[[], None]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in flows/workbook_archive.py: openpyxl's own temporary files (ExcelWriter, in "
-    "workbook_bytes) are written outside write_atomically, so an OSError there (EFBIG, ENOSPC "
-    "in the temp folder) escapes as 'error: unexpected OSError' instead of the one-line "
-    "'Could not write' message",
-)
 def test_file_size_limit_while_writing_the_workbook(
     engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
 ) -> None:

@@ -146,16 +146,6 @@ def test_the_application_role_ingests_and_reports_through_the_cli(
     ]
 
 
-MIGRATIONS_BUG = (
-    "bug in flows/migrations.py: upgrade() always runs the bootstrap (CREATE SCHEMA IF NOT "
-    "EXISTS) on a raw psycopg cursor, so as the application role it raises psycopg's "
-    "InsufficientPrivilege, which neither ensure_current (it catches sqlalchemy's "
-    "ProgrammingError) nor the CLI turns into the promised sentence: 'error: unexpected "
-    "InsufficientPrivilege' instead"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=MIGRATIONS_BUG)
 def test_db_upgrade_as_the_application_role_says_what_to_do(
     app_login: str,
     partner_settings: Settings,
@@ -172,7 +162,6 @@ def test_db_upgrade_as_the_application_role_says_what_to_do(
         assert (result.code, line) == (0, "database is up to date")
 
 
-@pytest.mark.xfail(strict=True, reason=MIGRATIONS_BUG)
 def test_a_schema_behind_asks_the_application_role_for_an_upgrade(
     app_login: str,
     engine: Engine,

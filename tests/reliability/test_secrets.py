@@ -108,22 +108,9 @@ COMMANDS = [
 ]
 
 
-REDACT_BUG = (
-    "bug in flows/database.py redact_url: it only redacts user:password@, so a URL with an "
-    "empty user name (postgresql://:pw@host) or a password query parameter (?password=pw) is "
-    "printed with the password"
-)
-UNREDACTED = {"no user name", "password as a query parameter"}
-
-
 @pytest.mark.parametrize(
     "url",
-    [
-        pytest.param(url, marks=pytest.mark.xfail(strict=True, reason=REDACT_BUG))
-        if name in UNREDACTED
-        else url
-        for name, url in UNREACHABLE.items()
-    ],
+    list(UNREACHABLE.values()),
     ids=list(UNREACHABLE),
 )
 def test_a_password_in_an_unreachable_url_is_never_shown(
@@ -213,7 +200,6 @@ def test_a_password_for_the_real_server_is_never_shown(
         assert_secret_free(files_text(tmp_path), ledger_text(engine), last_error_text())
 
 
-@pytest.mark.xfail(strict=True, reason=REDACT_BUG)
 def test_status_with_the_password_as_a_query_parameter(
     login_url: str,
     partner_settings: Settings,

@@ -15,8 +15,10 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from flows.csv_tables import sniff_delimiter
 from flows.errors import FileRejected
-from flows.readers import find_header_row, heading_key, read_table, sheet_names, sniff_delimiter
+from flows.header_tables import find_header_row, heading_key
+from flows.readers import read_table, sheet_names
 
 WANTED = ["Ref", "Date of contact", "Police force"]
 HEADINGS = [*WANTED, "Caller"]
