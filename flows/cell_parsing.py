@@ -185,6 +185,12 @@ def _read_formats(text: pd.Series, formats: tuple[str, ...]) -> np.ndarray:
 
 
 def _text_days(values: pd.Series, formats: tuple[str, ...]) -> np.ndarray:
+    # A year of contacts holds a few hundred distinct date texts: each is parsed once.
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    return _distinct_text_days(pd.Series(distinct, dtype=object), formats)[codes]
+
+
+def _distinct_text_days(values: pd.Series, formats: tuple[str, ...]) -> np.ndarray:
     stripped = values.str.strip()
     result = _read_formats(stripped, formats)
     pending = np.flatnonzero(np.isnat(result))

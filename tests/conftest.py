@@ -109,6 +109,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def cli_env(settings: Settings) -> dict[str, str]:
     """Environment for running the installed `helpline` command against the test database."""
+    return helpline_env(settings)
+
+
+def helpline_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """This process's environment with HELPLINE_* replaced by `settings` (and `extra`)."""
     assert settings.database_url is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
     env.update(
@@ -119,4 +124,5 @@ def cli_env(settings: Settings) -> dict[str, str]:
         HELPLINE_OUTPUT_DIR=str(settings.output_dir),
         HELPLINE_RECIPIENTS_FILE=str(settings.recipients_file),
     )
+    env.update(extra)
     return env

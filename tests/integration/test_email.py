@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import ipaddress
 import logging
-import socket
 import ssl
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -17,11 +14,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from openpyxl import load_workbook
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
@@ -35,6 +27,7 @@ from flows.mail import Mailer
 from flows.periods import Period
 from flows.settings import Settings
 from tests.conftest import DATA_TABLES, REPO
+from tests.loopback import Inbox, free_port, make_certificate
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 PASSWORD = "s3cr3t-Pa55"
@@ -91,47 +84,10 @@ def mail_settings(settings: Settings, ledger: Engine) -> Settings:
     return settings.model_copy(update={"smtp_starttls": False, "mail_from": "reports@example.org"})
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps each message and can refuse the first few with 421."""
-
-    def __init__(self, refuse_first: int = 0) -> None:
-        self.refusals = refuse_first
-        self.attempts = 0
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.logins: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.attempts += 1
-        if self.refusals:
-            self.refusals -= 1
-            return "421 4.3.2 Service not available, try again later"
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 2.0.0 OK"
-
-    def authenticate(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> AuthResult:
-        good = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            b"helpline",
-            PASSWORD.encode(),
-        )
-        if good:
-            self.logins.append(data.login)
-        return AuthResult(success=good, handled=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server(request: pytest.FixtureRequest) -> Iterator[tuple[Inbox, int]]:
     options: dict[str, Any] = dict(getattr(request, "param", {}))
-    inbox = Inbox(options.pop("refuse_first", 0))
+    inbox = Inbox(options.pop("refuse_first", 0), PASSWORD)
     if options.pop("auth", False):
         options.update(authenticator=inbox.authenticate, auth_required=True)
     port = free_port()
@@ -295,46 +251,12 @@ def test_an_interrupted_send_is_not_repeated_without_force(
     assert code == 0 and len(inbox.messages) == 5
 
 
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
     cert, key = make_certificate(tmp_path)
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
-    inbox, port = Inbox(), free_port()
+    inbox, port = Inbox(password=PASSWORD), free_port()
     controller = Controller(
         inbox,
         hostname="127.0.0.1",

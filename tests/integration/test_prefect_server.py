@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,8 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -44,6 +41,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
+from tests.loopback import Inbox, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -58,12 +56,6 @@ RUN_SECONDS = 90
 
 
 # -- processes -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def tail(path: Path, lines: int = 80) -> str:
@@ -350,19 +342,6 @@ def test_deployments_are_registered_with_their_schedules(prefect_server: Prefect
     starts = sorted(run.expected_start_time for run in scheduled if run.expected_start_time)
     assert len(starts) >= 2, "the scheduler did not schedule the six-monthly report"
     assert [s.astimezone(LONDON) for s in starts[:2]] == report_days_after(now, 2)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps each delivered message."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 2.0.0 OK"
 
 
 @pytest.fixture

@@ -129,21 +129,6 @@ def assert_clean_cli(result: CliResult) -> str:
     return line
 
 
-def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
-    assert settings.database_url is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
-    env.update(
-        HELPLINE_DATABASE_URL=settings.database_url.get_secret_value(),
-        HELPLINE_STATE_DIR=str(settings.state_dir),
-        HELPLINE_PARTNERS_DIR=str(settings.partners_dir),
-        HELPLINE_INBOX_DIR=str(settings.inbox_dir),
-        HELPLINE_OUTPUT_DIR=str(settings.output_dir),
-        HELPLINE_RECIPIENTS_FILE=str(settings.recipients_file),
-    )
-    env.update(extra)
-    return env
-
-
 def start_helpline(
     args: Sequence[str], env: dict[str, str], cwd: Path, **options: object
 ) -> subprocess.Popen[str]:

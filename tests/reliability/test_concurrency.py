@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
+from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger
 from tests.partner_files import records, write_xlsx
 from tests.reliability.conftest import (
@@ -24,7 +25,6 @@ from tests.reliability.conftest import (
     load_report_data,
     one_line,
     start_helpline,
-    subprocess_env,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -45,7 +45,7 @@ def test_same_file_ingested_by_two_processes_at_once(
     engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
 ) -> None:
     path = two_month_file(tmp_path)
-    env = subprocess_env(partner_settings)
+    env = helpline_env(partner_settings)
     with cases.case(limit=120):
         workers = [
             start_helpline(["ingest", "--partner", "t-records", str(path)], env, tmp_path)
@@ -69,7 +69,7 @@ def test_two_report_builds_for_one_period_at_once(
     engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
 ) -> None:
     load_report_data(engine, partner_settings, tmp_path)
-    env = subprocess_env(partner_settings)
+    env = helpline_env(partner_settings)
     out = tmp_path / "reports"
     out.mkdir()
     targets = [out / "same.xlsx", out / "same.xlsx", out / "other.xlsx"]
@@ -100,7 +100,7 @@ def test_inbox_sweep_racing_a_manual_ingest_of_the_same_file(
     path = two_month_file(inbox, "race.xlsx")
     settled = time.time() - 3600
     os.utime(path, (settled, settled))  # long settled: the sweep takes it at once
-    env = subprocess_env(partner_settings)
+    env = helpline_env(partner_settings)
     with cases.case(limit=120):
         sweep = start_helpline(["ingest-inbox"], env, tmp_path)
         manual = start_helpline(["ingest", "--partner", "t-records", str(path)], env, tmp_path)

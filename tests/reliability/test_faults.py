@@ -26,6 +26,7 @@ from flows.errors import DatabaseUnavailable
 from flows.ingest import ingest_file
 from flows.profiles import find_profile
 from flows.settings import Settings
+from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import records, write_csv, write_xlsx
 from tests.reliability.conftest import (
@@ -39,7 +40,6 @@ from tests.reliability.conftest import (
     run_helpline,
     run_main,
     start_helpline,
-    subprocess_env,
 )
 
 pytestmark = [pytest.mark.integration]
@@ -336,7 +336,7 @@ def test_file_size_limit_while_writing_the_workbook(
     load_report_data(engine, partner_settings, tmp_path)
     out = tmp_path / "limited"
     out.mkdir()
-    env = subprocess_env(partner_settings)
+    env = helpline_env(partner_settings)
     with cases.case(limit=90):
         result = finish(
             subprocess.Popen(
@@ -369,7 +369,7 @@ def test_worker_killed_mid_load_then_retried(
     before = baseline(engine, partner_settings, tmp_path)
     counts_before = row_counts(engine)
     path = big_file(tmp_path, prefix="W")
-    env = subprocess_env(partner_settings)
+    env = helpline_env(partner_settings)
     with cases.case(limit=120):
         worker = start_helpline(["ingest", "--partner", "t-records", str(path)], env, tmp_path)
         # SIGKILL the worker itself (a crash), leaving its backend to notice on its own.

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import ipaddress
 import logging
 import secrets
-import socket
 import ssl
 import tempfile
 import zipfile
@@ -29,6 +27,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
+from tests.loopback import free_port, make_certificate
 from tests.partner_files import records, write_xlsx
 from tests.reliability.conftest import (
     SECRET,
@@ -222,48 +221,6 @@ def test_status_with_the_password_as_a_query_parameter(
 # ---- SMTP -------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def certificate(folder: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 class Accepting:
     """Takes every message; accepts only the login helpline / the right password."""
 
@@ -290,7 +247,7 @@ class Accepting:
 @pytest.fixture
 def smtp_server(tmp_path: Path) -> Iterator[tuple[Accepting, int, Path]]:
     aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-    cert, key = certificate(tmp_path)
+    cert, key = make_certificate(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     handler, port = Accepting("the-right-one"), free_port()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-import socket
 import ssl
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,6 +18,7 @@ from flows.periods import Period
 from flows.recipients import Recipient, load_recipients, parse_recipients
 from flows.report import Edition
 from flows.settings import Settings
+from tests.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "s3cr3t-Pa55"
@@ -242,12 +242,6 @@ def test_errors_are_classified_transient_or_permanent(
 def test_redact_hides_the_password() -> None:
     assert redact(f"535 bad password {PASSWORD}", PASSWORD) == "535 bad password ***"
     assert redact("nothing secret", None) == "nothing secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_a_refused_connection_is_retried_with_backoff_then_unavailable(tmp_path: Path) -> None:
