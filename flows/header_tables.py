@@ -17,6 +17,7 @@ import pandas as pd
 from flows.errors import FileRejected
 
 HEADER_SEARCH_ROWS = 50
+# "Total", "Totals:", "Grand total", "TOTAL contacts"; not a reference such as "TOTAL-0001".
 _TOTAL_LABEL = re.compile(r"\s*(?:grand\s+)?totals?(?![\w-])", re.IGNORECASE)
 HeaderRow = int | Literal["auto"]
 Rows = Sequence[Sequence[object]]

@@ -111,7 +111,8 @@ def _save(workbook: Workbook, path: Path, alt: ChartText, moment: datetime, char
             data = normalise_archive(workbook_bytes(workbook), alt, moment, charts)
         except OSError as error:
             failure = _could_not_write(path, error)
-        gc.collect()
+        if failure is not None:
+            gc.collect()
     finally:
         sys.unraisablehook = previous_hook
     if failure is not None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -89,3 +93,30 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+def starttls_login(inbox: Inbox, folder: Path) -> tuple[dict[str, Any], Path]:
+    """Server options that require STARTTLS (a certificate made in `folder`) and a login the
+    inbox checks; with the certificate a client must trust."""
+    cert, key = make_certificate(folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    options = {
+        "tls_context": context,
+        "require_starttls": True,
+        "authenticator": inbox.authenticate,
+        "auth_required": True,
+    }
+    return options, cert
+
+
+@contextmanager
+def serving(inbox: Inbox, **options: Any) -> Iterator[int]:
+    """An aiosmtpd server for `inbox` on a free loopback port, stopped on the way out."""
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()

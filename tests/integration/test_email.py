@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
@@ -27,7 +26,7 @@ from flows.mail import Mailer
 from flows.periods import Period
 from flows.settings import Settings
 from tests.conftest import DATA_TABLES, REPO
-from tests.loopback import Inbox, free_port, make_certificate
+from tests.loopback import Inbox, free_port, serving, starttls_login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 PASSWORD = "s3cr3t-Pa55"
@@ -90,13 +89,8 @@ def smtp_server(request: pytest.FixtureRequest) -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox(options.pop("refuse_first", 0), PASSWORD)
     if options.pop("auth", False):
         options.update(authenticator=inbox.authenticate, auth_required=True)
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
-    controller.start()
-    try:
+    with serving(inbox, **options) as port:
         yield inbox, port
-    finally:
-        controller.stop()
 
 
 def quick(settings: Settings, port: int, **changes: Any) -> Mailer:
@@ -253,24 +247,10 @@ def test_an_interrupted_send_is_not_repeated_without_force(
 
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
-    cert, key = make_certificate(tmp_path)
-    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_context.load_cert_chain(cert, key)
-    inbox, port = Inbox(password=PASSWORD), free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=server_context,
-        require_starttls=True,
-        authenticator=inbox.authenticate,
-        auth_required=True,
-    )
-    controller.start()
-    try:
+    inbox = Inbox(password=PASSWORD)
+    options, cert = starttls_login(inbox, tmp_path)
+    with serving(inbox, **options) as port:
         yield inbox, port, cert
-    finally:
-        controller.stop()
 
 
 def tls_settings(settings: Settings, password: str = PASSWORD) -> Settings:

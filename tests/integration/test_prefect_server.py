@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
@@ -41,7 +40,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
-from tests.loopback import Inbox, free_port
+from tests.loopback import Inbox, free_port, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -347,13 +346,8 @@ def test_deployments_are_registered_with_their_schedules(prefect_server: Prefect
 @pytest.fixture
 def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with serving(inbox) as port:
         yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.mark.timeout(180)

@@ -17,7 +17,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -27,7 +26,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
-from tests.loopback import free_port, make_certificate
+from tests.loopback import Inbox, free_port, serving, starttls_login
 from tests.partner_files import records, write_xlsx
 from tests.reliability.conftest import (
     SECRET,
@@ -221,57 +220,19 @@ def test_status_with_the_password_as_a_query_parameter(
 # ---- SMTP -------------------------------------------------------------------------------------
 
 
-class Accepting:
-    """Takes every message; accepts only the login helpline / the right password."""
-
-    def __init__(self, password: str) -> None:
-        self.password = password.encode()
-        self.messages = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages += 1
-        return "250 2.0.0 OK"
-
-    def authenticate(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> Any:
-        from aiosmtpd.smtp import AuthResult, LoginPassword
-
-        good = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            b"helpline",
-            self.password,
-        )
-        return AuthResult(success=good, handled=False)
-
-
 @pytest.fixture
-def smtp_server(tmp_path: Path) -> Iterator[tuple[Accepting, int, Path]]:
-    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-    cert, key = make_certificate(tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    handler, port = Accepting("the-right-one"), free_port()
-    controller = aiosmtpd.Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=context,
-        require_starttls=True,
-        authenticator=handler.authenticate,
-        auth_required=True,
-    )
-    controller.start()
-    try:
-        yield handler, port, cert
-    finally:
-        controller.stop()
+def smtp_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
+    inbox = Inbox(password="the-right-one")
+    options, cert = starttls_login(inbox, tmp_path)
+    with serving(inbox, **options) as port:
+        yield inbox, port, cert
 
 
 def test_the_smtp_password_is_never_shown(
     engine: Engine,
     partner_settings: Settings,
     tmp_path: Path,
-    smtp_server: tuple[Accepting, int, Path],
+    smtp_server: tuple[Inbox, int, Path],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
@@ -297,7 +258,7 @@ def test_the_smtp_password_is_never_shown(
     with cases.case():  # the server refuses the login: a permanent failure, password not echoed
         mailer = mail.Mailer(smtp, ssl_context=trusted, first_delay=0.01, timeout=10)
         code = delivery.run_send(smtp, "2018-H1", False, lines.append, mailer=mailer)
-        assert code == 1 and handler.messages == 0, lines
+        assert code == 1 and handler.messages == [], lines
         assert "refused the login" in lines[0], lines
     with cases.case():  # nothing listens: retried, then unavailable
         down = smtp.model_copy(update={"smtp_port": free_port()})
