@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from flows.force_areas import load_force_areas
+from flows.core.force_areas import load_force_areas
 
 HEADINGS = ["Ref", "Date of contact", "Police force", "Caller", "Method"]
 CALLERS = ("Child", "YP", "Parent", "Prof", "Adult")

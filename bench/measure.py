@@ -53,10 +53,10 @@ def naive(path: Path, url: str) -> int:
 
 
 def full_ingest(path: Path, url: str) -> int:
-    from flows.commands import ready_engine
-    from flows.ingest import ingest_file
-    from flows.profiles import find_profile
-    from flows.settings import Settings
+    from flows.core.migrations import ready_engine
+    from flows.core.settings import Settings
+    from flows.intake.ingest import ingest_file
+    from flows.intake.profiles import find_profile
 
     folder = path.parent
     settings = Settings(
@@ -74,11 +74,11 @@ def full_ingest(path: Path, url: str) -> int:
 
 
 def report(path: Path, url: str) -> int:
-    from flows.commands import ready_engine
-    from flows.figures import Scope
-    from flows.periods import Period
-    from flows.report import build_edition
-    from flows.settings import Settings
+    from flows.core.migrations import ready_engine
+    from flows.core.periods import Period
+    from flows.core.scope import Scope
+    from flows.core.settings import Settings
+    from flows.report.edition import build_edition
 
     settings = Settings(
         database_url=url,
@@ -106,8 +106,13 @@ WARM_UP = {
     "pandas_csv_read": ("pandas", "pyarrow"),
     "bare_copy": ("psycopg",),
     "naive": ("pandas", "openpyxl", "sqlalchemy", "psycopg"),
-    "full_ingest": ("flows.commands", "flows.ingest", "great_expectations", "scipy.optimize"),
-    "report": ("flows.commands", "flows.report", "scipy.optimize", "openpyxl"),
+    "full_ingest": (
+        "flows.commands",
+        "flows.intake.ingest",
+        "great_expectations",
+        "scipy.optimize",
+    ),
+    "report": ("flows.commands", "flows.report.edition", "scipy.optimize", "openpyxl"),
 }
 
 

@@ -7,9 +7,9 @@ from datetime import date
 
 import psycopg
 
-from flows.database import create_engine_for
-from flows.force_areas import load_force_areas
-from flows.migrations import upgrade
+from flows.core.database import create_engine_for
+from flows.core.force_areas import load_force_areas
+from flows.core.migrations import upgrade
 
 CALLERS = ("child", "young person", "parent or carer", "professional", "other adult", "unknown")
 CHANNELS = ("phone", "online chat", "email", "text message", "police referral", "unknown")

@@ -15,8 +15,8 @@ from rich.console import Console
 # typer vendors its own click since 0.26; its exceptions are the ones raised here.
 from typer._click import exceptions as click_errors
 
-from flows.errors import ConfigurationError, HelplineError
-from flows.settings import Settings
+from flows.core.errors import ConfigurationError, HelplineError
+from flows.core.settings import Settings
 
 app = typer.Typer(
     name="helpline",
@@ -55,8 +55,8 @@ def load_settings() -> Settings:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the numbered migrations in sql/migrations that have not run yet (safe to repeat)."""
-    from flows.database import open_engine
-    from flows.migrations import upgrade
+    from flows.core.database import open_engine
+    from flows.core.migrations import upgrade
 
     engine = open_engine(load_settings())
     applied = upgrade(engine)
@@ -146,7 +146,7 @@ def send(
     ] = False,
 ) -> None:
     """Email each recipient the workbook of their scope, once (exit 1 if any failed)."""
-    from flows.delivery import run_send
+    from flows.commands import run_send
 
     raise typer.Exit(run_send(load_settings(), period, force, say))
 
@@ -157,8 +157,8 @@ def submissions_list(
     limit: Annotated[int, typer.Option(min=1, max=10000, help="How many rows.")] = 50,
 ) -> None:
     """List received files, newest first: status, rows loaded/read, months, reason."""
-    from flows.commands import ready_engine
-    from flows.submissions import list_submissions
+    from flows.core.migrations import ready_engine
+    from flows.ledger.submissions import list_submissions
 
     lines = list_submissions(ready_engine(load_settings()), partner, limit)
     for line in lines or ["no submissions yet"]:
@@ -171,8 +171,8 @@ def submissions_withdraw(
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")] = "sent in error",
 ) -> None:
     """Take out a file sent in error; the submission it had replaced comes back."""
-    from flows.commands import ready_engine
-    from flows.submissions import withdraw_submission
+    from flows.core.migrations import ready_engine
+    from flows.ledger.submissions import withdraw_submission
 
     withdrawal = withdraw_submission(ready_engine(load_settings()), submission_id, reason)
     out.print(withdrawal.line(), markup=False)
@@ -184,9 +184,9 @@ def profile_draft(
     partner_id: Annotated[str, typer.Option("--id", help="The new partner's id.")] = "new-partner",
 ) -> None:
     """Print a starting profile for a new partner, drafted from a sample file."""
-    from flows.errors import FileRejected
-    from flows.profile_draft import draft_profile
-    from flows.profiles import PARTNER_ID
+    from flows.core.errors import FileRejected
+    from flows.intake.profile_draft import draft_profile
+    from flows.intake.profiles import PARTNER_ID
 
     if not PARTNER_ID.match(partner_id):
         raise ConfigurationError(f"{partner_id!r} is not a partner id: use a-z, 0-9 and hyphens.")
@@ -241,7 +241,7 @@ def _unexpected(error: Exception) -> int:
     import tempfile
     import traceback
 
-    from flows.database import redact_url
+    from flows.core.database import redact_url
 
     details = Path(tempfile.gettempdir()) / "helpline-last-error.txt"
     try:

@@ -9,15 +9,19 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine
 
-from flows.database import open_engine, run_query
-from flows.errors import FileRejected, HelplineError
-from flows.figures import Scope
-from flows.ingest import IngestOutcome, ingest_file
-from flows.migrations import ensure_current
-from flows.periods import Period
-from flows.profiles import find_profile
-from flows.report import Edition, build_edition
-from flows.settings import Settings
+from flows.core.database import run_query
+from flows.core.errors import DeliveryUnavailable, FileRejected, HelplineError
+from flows.core.migrations import ready_engine
+from flows.core.periods import Period
+from flows.core.scope import Scope
+from flows.core.settings import Settings
+from flows.delivery.ledger import send_period, summary
+from flows.delivery.mail import Mailer
+from flows.delivery.recipients import load_recipients
+from flows.intake.ingest import ingest_file
+from flows.intake.outcome import IngestOutcome
+from flows.intake.profiles import find_profile
+from flows.report.edition import Edition, build_edition
 
 Say = Callable[[str], object]
 
@@ -32,13 +36,6 @@ def progress_bar() -> Progress:
         console=Console(stderr=True),
         transient=True,
     )
-
-
-def ready_engine(settings: Settings) -> Engine:
-    """Connect, then make sure the schema is current (migrations are idempotent)."""
-    engine = open_engine(settings)
-    ensure_current(engine)
-    return engine
 
 
 def ingest_files(
@@ -95,7 +92,7 @@ def run_report(
 
 
 def run_demo(settings: Settings, say: Say) -> int:
-    from flows.demo_data import CURRENT, write_demo_files
+    from flows.demo import CURRENT, write_demo_files
 
     engine = ready_engine(settings)
     folder = settings.output_dir / "demo-files"
@@ -113,7 +110,7 @@ def run_demo(settings: Settings, say: Say) -> int:
 
 
 def run_status(settings: Settings, say: Say) -> int:
-    from flows.database import redact_url
+    from flows.core.database import redact_url
 
     engine = ready_engine(settings)
     say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")
@@ -135,7 +132,7 @@ def run_status(settings: Settings, say: Say) -> int:
 
 
 def run_ingest_inbox(settings: Settings, say: Say) -> int:
-    from flows.inbox import sweep_inbox
+    from flows.intake.inbox import sweep_inbox
 
     engine = ready_engine(settings)
     outcomes = sweep_inbox(engine, settings, say)
@@ -147,17 +144,13 @@ def run_ingest_inbox(settings: Settings, say: Say) -> int:
 def run_backfill(
     settings: Settings, start: str, end: str, missing_only: bool, send: bool, say: Say
 ) -> int:
-    from flows.backfill import PeriodResult, backfill
-    from flows.periods import periods_between
+    from flows.core.periods import periods_between
+    from flows.report.backfill import PeriodResult, backfill
 
     first, last = Period.parse(start), Period.parse(end)
     periods = periods_between(first, last)  # reject a backwards range before connecting
     engine = ready_engine(settings)
-    deliver = None
-    if send:
-        from flows.delivery import delivery_for_backfill
-
-        deliver = delivery_for_backfill(engine, settings)
+    deliver = delivery_for_backfill(engine, settings) if send else None
     with progress_bar() as progress:
         task = progress.add_task("backfill", total=len(periods))
 
@@ -175,3 +168,53 @@ def run_backfill(
             on_result=report,
         )
     return 1 if any(result.state == "failed" for result in results) else 0
+
+
+def run_send(
+    settings: Settings, period_text: str, force: bool, say: Say, *, mailer: Mailer | None = None
+) -> int:
+    """`helpline send`: 0 when everyone has the workbook (now or before), 1 if any failed."""
+    period = Period.parse(period_text)
+    recipients = load_recipients(settings.recipients_file)  # a bad file fails before connecting
+    engine = ready_engine(settings)
+    try:
+        results = send_period(
+            engine,
+            settings,
+            period,
+            recipients,
+            force,
+            mailer=mailer,
+            on_result=lambda result: say(result.line()),
+        )
+    finally:
+        engine.dispose()
+    say(f"{period}: {summary(results)}")
+    return 0 if all(result.ok for result in results) else 1
+
+
+def delivery_for_backfill(
+    engine: Engine, settings: Settings, *, mailer: Mailer | None = None
+) -> Callable[[Edition], str]:
+    """For `backfill --send`: deliver each period's workbooks; never resends (no --force)."""
+    recipients = load_recipients(settings.recipients_file)
+
+    def deliver(edition: Edition) -> str:
+        results = send_period(
+            engine,
+            settings,
+            edition.period,
+            recipients,
+            force=False,
+            mailer=mailer,
+            built={edition.scope: edition},
+        )
+        failed = [result for result in results if not result.ok]
+        if failed:
+            # backfill reports a HelplineError as the period's failure, naming who missed out;
+            # when only the mail server was down, say so, so that flows may retry.
+            error = DeliveryUnavailable if all(r.transient for r in failed) else HelplineError
+            raise error(f"emailing: {summary(results)}: " + "; ".join(r.line() for r in failed))
+        return f"emailed: {summary(results)}"
+
+    return deliver

@@ -14,13 +14,16 @@ from prefect.client.schemas.objects import State
 from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 
-from flows import backfill as backfill_steps
-from flows import commands, delivery, inbox, report
-from flows.errors import TRANSIENT_ERRORS, ConfigurationError, HelplineError
-from flows.figures import Scope
-from flows.ingest import IngestOutcome
-from flows.periods import Period, last_complete_period
-from flows.settings import Settings
+from flows import commands
+from flows.core.errors import TRANSIENT_ERRORS, ConfigurationError, HelplineError
+from flows.core.migrations import ready_engine
+from flows.core.periods import Period, last_complete_period
+from flows.core.scope import Scope
+from flows.core.settings import Settings
+from flows.intake import inbox
+from flows.intake.outcome import IngestOutcome
+from flows.report import backfill as backfill_steps
+from flows.report import edition as report
 
 
 def is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -62,7 +65,7 @@ TASK_OPTIONS: dict[str, Any] = {
 
 @task(name="connect_database", **TASK_OPTIONS)
 def connect_database(settings: Settings) -> Any:
-    return commands.ready_engine(settings)
+    return ready_engine(settings)
 
 
 @task(name="sweep_inbox", **TASK_OPTIONS)
@@ -81,7 +84,7 @@ def backfill_periods(
     engine: Any, settings: Settings, start: Period, end: Period, missing_only: bool, send: bool
 ) -> list[backfill_steps.PeriodResult]:
     logger = get_run_logger()
-    deliver = delivery.delivery_for_backfill(engine, settings) if send else None
+    deliver = commands.delivery_for_backfill(engine, settings) if send else None
     return backfill_steps.backfill(
         engine,
         settings,
@@ -160,9 +163,9 @@ def ingest_inbox() -> list[IngestOutcome] | State[Any]:
 @task(name="email_recipients", **TASK_OPTIONS)
 def email_recipients(engine: Any, settings: Settings, edition: report.Edition) -> str:
     """Each recipient gets their scope's workbook once; the ledger makes a retry safe."""
-    from flows.delivery import send_period
-    from flows.errors import DeliveryUnavailable
-    from flows.recipients import load_recipients
+    from flows.core.errors import DeliveryUnavailable
+    from flows.delivery.ledger import send_period
+    from flows.delivery.recipients import load_recipients
 
     logger = get_run_logger()
     results = send_period(

@@ -18,9 +18,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from flows.database import create_engine_for
-from flows.migrations import upgrade
-from flows.settings import Settings
+from flows.core.database import create_engine_for
+from flows.core.migrations import upgrade
+from flows.core.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_TABLES = (
@@ -50,7 +50,7 @@ def _server_url(tmp_root: Path) -> str:
         return configured
     if _local_server_answers():
         return "postgresql://postgres@127.0.0.1:5432/postgres"
-    from flows.database import embedded_database_url
+    from flows.core.database import embedded_database_url
 
     return embedded_database_url(tmp_root)
 

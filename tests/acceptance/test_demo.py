@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from flows.database import stop_embedded_server
+from flows.core.database import stop_embedded_server
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.slow]
 HELPLINE = Path(sys.executable).parent / "helpline"

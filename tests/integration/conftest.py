@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import Settings
+from flows.core.settings import Settings
 from tests.partner_files import COUNTS_PROFILE, write_profile
 
 pytestmark = pytest.mark.integration

@@ -17,14 +17,13 @@ from openpyxl import load_workbook
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from flows.backfill import backfill
-from flows.commands import ingest_files
-from flows.database import run_query
-from flows.delivery import delivery_for_backfill, run_send
-from flows.demo_data import write_demo_files
-from flows.mail import Mailer
-from flows.periods import Period
-from flows.settings import Settings
+from flows.commands import delivery_for_backfill, ingest_files, run_send
+from flows.core.database import run_query
+from flows.core.periods import Period
+from flows.core.settings import Settings
+from flows.delivery.mail import Mailer
+from flows.demo import write_demo_files
+from flows.report.backfill import backfill
 from tests.conftest import DATA_TABLES, REPO
 from tests.loopback import Inbox, free_port, serving, starttls_login
 

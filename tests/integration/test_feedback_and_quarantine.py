@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from flows.ingest import ingest_file
-from flows.profiles import find_profile
-from flows.settings import Settings
+from flows.core.settings import Settings
+from flows.intake.ingest import ingest_file
+from flows.intake.profiles import find_profile
 from tests.db_state import current_totals, row_counts
 from tests.partner_files import HEADINGS, write_csv, write_xlsx
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from flows.ingest import ingest_file
-from flows.profiles import find_profile
-from flows.settings import Settings
+from flows.core.settings import Settings
+from flows.intake.ingest import ingest_file
+from flows.intake.profiles import find_profile
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import records, write_xlsx
 

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 
 from flows.cli import main
-from flows.settings import Settings
+from flows.core.settings import Settings
 from tests.db_state import ledger, row_counts
 from tests.partner_files import COUNTS_PROFILE, HEADINGS, write_csv, write_profile, write_xlsx
 

@@ -39,7 +39,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun, StateType
 from sqlalchemy.engine import Engine
 
-from flows.settings import Settings
+from flows.core.settings import Settings
 from tests.loopback import Inbox, free_port, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -282,7 +282,7 @@ def report_days_after(moment: datetime, count: int) -> list[datetime]:
 def demo_loaded(engine: Engine, settings: Settings, tmp_path: Path) -> Settings:
     """The demo partner files ingested into the test database (2017-H2 and 2018-H1)."""
     from flows import commands
-    from flows.demo_data import write_demo_files
+    from flows.demo import write_demo_files
 
     for demo_file in write_demo_files(tmp_path / "demo-files"):
         outcomes = commands.ingest_files(

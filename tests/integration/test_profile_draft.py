@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.demo_data import force_totals, write_nw_helpline
-from flows.profile_draft import draft_profile
-from flows.profiles import load_profile
+from flows.demo import force_totals, write_nw_helpline
+from flows.intake.profile_draft import draft_profile
+from flows.intake.profiles import load_profile
 from tests.partner_files import write_xlsx
 
 

@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from flows.errors import HelplineError
-from flows.ingest import ingest_file
-from flows.profiles import find_profile
-from flows.settings import Settings
-from flows.submissions import list_submissions, withdraw_submission
+from flows.core.errors import HelplineError
+from flows.core.settings import Settings
+from flows.intake.ingest import ingest_file
+from flows.intake.profiles import find_profile
+from flows.ledger.submissions import list_submissions, withdraw_submission
 from tests.db_state import current_totals, ledger
 from tests.partner_files import records, write_xlsx
 

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from flows.commands import ingest_files
-from flows.demo_data import write_demo_files
-from flows.figures import Scope
-from flows.periods import Period
-from flows.report import build_edition
-from flows.settings import Settings
+from flows.core.periods import Period
+from flows.core.scope import Scope
+from flows.core.settings import Settings
+from flows.demo import write_demo_files
+from flows.report.edition import build_edition
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 TOOLS = ("soffice", "pdftoppm")

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from flows.cli import main
-from flows.ingest import IngestOutcome
-from flows.settings import Settings
+from flows.core.settings import Settings
+from flows.intake.outcome import IngestOutcome
 from tests.integration.conftest import partner_settings
 
 __all__ = ["partner_settings"]  # re-exported fixture: t-records, t-quarantine, t-counts
@@ -223,8 +223,8 @@ def write_counts_file(folder: Path, name: str = "counts.xlsx") -> Path:
 
 def load_report_data(engine: Engine, settings: Settings, folder: Path) -> None:
     """Twelve months of counts (2017-H2 and 2018-H1) for eight force areas, through ingest."""
-    from flows.ingest import ingest_file
-    from flows.profiles import find_profile
+    from flows.intake.ingest import ingest_file
+    from flows.intake.profiles import find_profile
 
     outcome = ingest_file(
         engine,

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from flows.settings import Settings
+from flows.core.settings import Settings
 from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger
 from tests.partner_files import records, write_xlsx

@@ -22,10 +22,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from flows.errors import DatabaseUnavailable
-from flows.ingest import ingest_file
-from flows.profiles import find_profile
-from flows.settings import Settings
+from flows.core.errors import DatabaseUnavailable
+from flows.core.settings import Settings
+from flows.intake.ingest import ingest_file
+from flows.intake.profiles import find_profile
 from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import records, write_csv, write_xlsx

@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 
-from flows.errors import ConfigurationError
-from flows.ingest import ingest_file
-from flows.profiles import find_profile
-from flows.settings import Settings
+from flows.core.errors import ConfigurationError
+from flows.core.settings import Settings
+from flows.intake.ingest import ingest_file
+from flows.intake.profiles import find_profile
 from tests.partner_files import HEADINGS, records, write_xlsx
 from tests.reliability.conftest import (
     FUZZ_EXAMPLES,

@@ -25,9 +25,10 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.engine import Engine
 
-from flows.ingest import IngestOutcome, ingest_file
-from flows.profiles import find_profile
-from flows.settings import Settings
+from flows.core.settings import Settings
+from flows.intake.ingest import ingest_file
+from flows.intake.outcome import IngestOutcome
+from flows.intake.profiles import find_profile
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import COUNTS_PROFILE, HEADINGS, records, write_profile, write_xlsx
 from tests.reliability.conftest import (
@@ -651,9 +652,9 @@ LONG_LINES: dict[str, list[tuple[bytes, int]]] = {
 PROBE = """
 import json, sys, time
 from pathlib import Path
-from flows.errors import FileRejected
-from flows.guards import check_file_before_parsing
-from flows.readers import read_table
+from flows.core.errors import FileRejected
+from flows.intake.guards import check_file_before_parsing
+from flows.intake.readers import read_table
 started = time.monotonic()
 path = Path(sys.argv[1])
 try:

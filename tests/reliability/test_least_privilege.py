@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from psycopg import sql
 from sqlalchemy.engine import Engine
 
-from flows.settings import Settings
+from flows.core.settings import Settings
 from tests.db_state import current_totals, ledger
 from tests.reliability.conftest import (
     SECRET,

@@ -25,7 +25,9 @@ from psycopg import sql
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from flows.settings import Settings
+from flows.commands import run_send
+from flows.core.settings import Settings
+from flows.delivery.mail import Mailer
 from tests.loopback import Inbox, free_port, serving, starttls_login
 from tests.partner_files import records, write_xlsx
 from tests.reliability.conftest import (
@@ -238,8 +240,6 @@ def test_the_smtp_password_is_never_shown(
     caplog: pytest.LogCaptureFixture,
     cases: CaseLog,
 ) -> None:
-    delivery = pytest.importorskip("flows.delivery")
-    mail = pytest.importorskip("flows.mail")
     caplog.set_level(logging.DEBUG)
     handler, port, cert = smtp_server
     load_report_data(engine, partner_settings, tmp_path)
@@ -256,14 +256,14 @@ def test_the_smtp_password_is_never_shown(
     trusted = ssl.create_default_context(cafile=str(cert))
     lines: list[str] = []
     with cases.case():  # the server refuses the login: a permanent failure, password not echoed
-        mailer = mail.Mailer(smtp, ssl_context=trusted, first_delay=0.01, timeout=10)
-        code = delivery.run_send(smtp, "2018-H1", False, lines.append, mailer=mailer)
+        mailer = Mailer(smtp, ssl_context=trusted, first_delay=0.01, timeout=10)
+        code = run_send(smtp, "2018-H1", False, lines.append, mailer=mailer)
         assert code == 1 and handler.messages == [], lines
         assert "refused the login" in lines[0], lines
     with cases.case():  # nothing listens: retried, then unavailable
         down = smtp.model_copy(update={"smtp_port": free_port()})
-        mailer = mail.Mailer(down, ssl_context=trusted, first_delay=0.01, timeout=5)
-        code = delivery.run_send(down, "2018-H1", False, lines.append, mailer=mailer)
+        mailer = Mailer(down, ssl_context=trusted, first_delay=0.01, timeout=5)
+        code = run_send(down, "2018-H1", False, lines.append, mailer=mailer)
         assert code == 1, lines
     with cases.case():  # the CLI, whose system trust store does not know this certificate
         cli_environment(smtp, monkeypatch)

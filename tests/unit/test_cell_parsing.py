@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.cell_parsing import is_blank, parse_counts, parse_dates, parse_months
+from flows.intake.cell_parsing import is_blank, parse_counts, parse_dates, parse_months
 
 JULY_3 = pd.Timestamp("2017-07-03")
 MARCH_7 = pd.Timestamp("2017-03-07")

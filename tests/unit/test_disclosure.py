@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.disclosure import Relation, primary_suppression, secondary_suppression, suppress
-from flows.disclosure_audit import audit_suppression, find_failures
+from flows.report.disclosure import primary_suppression, secondary_suppression, suppress
+from flows.report.disclosure_audit import audit_suppression, find_failures
+from flows.report.relations import Relation
 
 T = 5
 Table = tuple[dict[str, int], list[Relation]]

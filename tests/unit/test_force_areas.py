@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from flows.force_areas import ForceAreaResolver, load_force_areas, region_names
+from flows.core.force_areas import ForceAreaResolver, load_force_areas, region_names
 
 
 def test_reference_data_has_the_43_force_areas() -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from flows.errors import FileRejected
-from flows.guards import check_file_before_parsing
-from flows.readers import read_table
+from flows.core.errors import FileRejected
+from flows.intake.guards import check_file_before_parsing
+from flows.intake.readers import read_table
 
 MB = 2**20
 LIMIT = 512 * MB

@@ -11,13 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from flows.errors import ConfigurationError, DeliveryUnavailable, HelplineError
-from flows.figures import Scope
-from flows.mail import XLSX_TYPE, Mailer, build_message, classify, describe, one_line, redact
-from flows.periods import Period
-from flows.recipients import Recipient, load_recipients, parse_recipients
-from flows.report import Edition
-from flows.settings import Settings
+from flows.core.errors import ConfigurationError, DeliveryUnavailable, HelplineError
+from flows.core.periods import Period
+from flows.core.scope import Scope
+from flows.core.settings import Settings
+from flows.delivery.mail import (
+    XLSX_TYPE,
+    Mailer,
+    build_message,
+    classify,
+    describe,
+    one_line,
+    redact,
+)
+from flows.delivery.recipients import Recipient, load_recipients, parse_recipients
+from flows.report.edition import Edition
 from tests.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[2]

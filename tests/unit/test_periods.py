@@ -2,8 +2,8 @@ from datetime import date, datetime
 
 import pytest
 
-from flows.errors import HelplineError
-from flows.periods import LONDON, Period, last_complete_period, periods_between
+from flows.core.errors import HelplineError
+from flows.core.periods import LONDON, Period, last_complete_period, periods_between
 
 
 def test_parse_and_describe_a_half_year() -> None:

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.errors import ConfigurationError
-from flows.profiles import find_profile, load_profile
+from flows.core.errors import ConfigurationError
+from flows.intake.profiles import find_profile, load_profile
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = """

@@ -15,10 +15,10 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.csv_tables import sniff_delimiter
-from flows.errors import FileRejected
-from flows.header_tables import find_header_row, heading_key
-from flows.readers import read_table, sheet_names
+from flows.core.errors import FileRejected
+from flows.intake.csv_tables import sniff_delimiter
+from flows.intake.header_tables import find_header_row, heading_key
+from flows.intake.readers import read_table, sheet_names
 
 WANTED = ["Ref", "Date of contact", "Police force"]
 HEADINGS = [*WANTED, "Caller"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.figures import AreaFigures, CategoryFigures, ReportData, Scope
-from flows.periods import Period
-from flows.suppression_pattern import SuppressionPattern, national_pattern
-from flows.tables import (
+from flows.core.periods import Period
+from flows.core.scope import Scope
+from flows.report.figures import AreaFigures, CategoryFigures, ReportData
+from flows.report.suppression_pattern import SuppressionPattern, national_pattern
+from flows.report.tables import (
     force_areas_table,
     monthly_trend_table,
     one_decimal,

@@ -1,0 +1,27 @@
+"""The canonical contact frame every partner layout is turned into, and its fixed vocabularies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+UNKNOWN = "unknown"
+# Published categories are a fixed vocabulary, so no partner free text reaches a workbook.
+CALLER_TYPES = ("child", "young person", "parent or carer", "professional", "other adult", UNKNOWN)
+CHANNELS = ("phone", "online chat", "email", "text message", "police referral", UNKNOWN)
+
+
+@dataclass(frozen=True)
+class NormalisedFile:
+    layout: str
+    frame: pd.DataFrame  # canonical columns; one row per partner row
+    source_rows: np.ndarray  # the partner's row number for each frame row
+    raw_values: Mapping[str, pd.Series]  # role -> partner's original cells, for feedback examples
+    headings: Mapping[str, str]  # role -> partner's heading, for messages
+
+    @property
+    def months(self) -> pd.Series:
+        return self.frame["month"]

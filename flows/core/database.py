@@ -1,0 +1,131 @@
+"""Connecting to Postgres: a configured URL, or the embedded server under the state directory."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from flows.core.errors import DatabaseUnavailable
+from flows.core.resources import load_sql
+from flows.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Passwords reach text in two shapes: user:password@ (the user may be empty) and a
+# password=... query or conninfo parameter; both are redacted wherever they appear in the text.
+_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.I)
+_PASSWORD_PARAMETER = re.compile(r"(?P<key>\b(?:ssl)?password=)[^&\s'\"]*", re.I)
+
+
+def redact_url(text: str) -> str:
+    """The text with any database password replaced by ***, safe to print or log."""
+    return _PASSWORD_PARAMETER.sub(r"\g<key>***", _PASSWORD_IN_URL.sub(r"\g<scheme>:***@", text))
+
+
+def embedded_database_url(state_dir: Path) -> str:
+    """Start (or reuse) the embedded Postgres under state_dir and return its URL."""
+    with warnings.catch_warnings():
+        # platformdirs warns about XDG_RUNTIME_DIR on servers; it is noise for our users.
+        warnings.simplefilter("ignore")
+        from pgserver.postgres_server import (
+            get_server,
+        )  # slow import, needed only without a configured server
+
+        data_dir = (state_dir / "pgdata").resolve()
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode=None keeps the server running for the next command, which reuses it.
+        server = get_server(data_dir, cleanup_mode=None)
+        return str(server.get_uri())
+
+
+def stop_embedded_server(state_dir: Path) -> None:
+    """Stop the embedded server under state_dir (tests and `make clean` use this)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver.postgres_server import get_server
+
+        get_server((state_dir / "pgdata").resolve(), cleanup_mode="stop").cleanup()
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return embedded_database_url(settings.state_dir)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and always drive them with psycopg 3."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise DatabaseUnavailable(
+        f"HELPLINE_DATABASE_URL must start with postgresql://, got {redact_url(url)!r}."
+    )
+
+
+def create_engine_for(url: str, *, connect_timeout: int = 10) -> Engine:
+    return sa.create_engine(
+        sqlalchemy_url(url),
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": connect_timeout, "application_name": "helpline"},
+        # The URL carries the password; never let SQLAlchemy echo it.
+        hide_parameters=True,
+    )
+
+
+def open_engine(settings: Settings) -> Engine:
+    """An engine that has been proven to connect, or DatabaseUnavailable with a clear reason."""
+    url = database_url(settings)
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except OperationalError as error:
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"Cannot connect to the database at {redact_url(url)}: {first_line(error.orig)}. "
+            "Check HELPLINE_DATABASE_URL and that the server is running."
+        ) from None
+    return engine
+
+
+def driver_connection(connection: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under SQLAlchemy's, for COPY and multi-statement scripts."""
+    return cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+
+
+def first_line(error: BaseException | None) -> str:
+    text = str(error or "unknown error").strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def run_query(connection: Connection, query: str, /, **params: Any) -> sa.CursorResult[Any]:
+    """Execute the named statement from sql/queries with bind parameters."""
+    return connection.execute(sa.text(load_sql(query)), params)
+
+
+@contextmanager
+def translate_database_errors(action: str) -> Iterator[None]:
+    """Turn a lost connection into DatabaseUnavailable so callers retry or report it cleanly."""
+    try:
+        yield
+    except OperationalError as error:
+        raise DatabaseUnavailable(
+            f"Database error while {action}: {first_line(error.orig)}"
+        ) from error
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            raise DatabaseUnavailable(
+                f"Database connection lost while {action}: {first_line(error.orig)}"
+            ) from error
+        raise

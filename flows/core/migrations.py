@@ -1,0 +1,166 @@
+"""Numbered SQL migrations, applied in order, each once, each in its own transaction."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+from psycopg import sql as pgsql
+from sqlalchemy.engine import Connection, Engine
+
+from flows.core.database import driver_connection, open_engine, run_query
+from flows.core.errors import HelplineError
+from flows.core.resources import reference_dir, sql_dir
+from flows.core.settings import Settings
+
+_MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+# A migration may ask for a reference CSV to be staged as a temporary table before it runs.
+_DATA_DIRECTIVE = re.compile(r"^-- data: (?P<csv>[\w.]+\.csv) -> (?P<table>[a-z_]+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover_migrations(directory: Path | None = None) -> list[Migration]:
+    folder = directory or sql_dir() / "migrations"
+    migrations = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if match is None:
+            raise HelplineError(f"{path.name}: migration files must be named NNNN_name.sql.")
+        migrations.append(Migration(int(match["version"]), match["name"], path))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise HelplineError("Two migration files share a version number; renumber one.")
+    return migrations
+
+
+def stage_reference_csv(connection: Connection, csv_name: str, table: str) -> None:
+    """COPY a reference CSV (comment lines starting with # skipped) into a temporary table."""
+    lines = (reference_dir() / csv_name).read_text(encoding="utf-8").splitlines()
+    body = "\n".join(line for line in lines if not line.startswith("#"))
+    header = next(csv.reader(io.StringIO(body)))
+    columns = [sa.Column(name, sa.Text) for name in header]
+    temp = sa.Table(table, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    temp.create(connection)
+    cursor = driver_connection(connection).cursor()
+    statement = pgsql.SQL("COPY {} FROM STDIN (FORMAT csv, HEADER true)").format(
+        pgsql.Identifier(table)
+    )
+    with cursor.copy(statement) as copy:
+        copy.write(body.encode("utf-8"))
+
+
+def apply_migration(connection: Connection, migration: Migration) -> None:
+    sql = migration.sql
+    for directive in _DATA_DIRECTIVE.finditer(sql):
+        stage_reference_csv(connection, directive["csv"], directive["table"])
+    cursor = driver_connection(connection).cursor()
+    # A migration file may hold several DDL statements; psycopg runs them as one simple query.
+    cursor.execute(sql.encode("utf-8"), prepare=False)
+    for directive in _DATA_DIRECTIVE.finditer(sql):
+        drop = pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(directive["table"]))
+        cursor.execute(drop)
+    run_query(
+        connection,
+        "record_migration",
+        version=migration.version,
+        name=migration.name,
+        checksum=migration.checksum,
+    )
+
+
+_MAY_NOT_UPGRADE = (
+    "The database schema needs upgrading and this login may not change it; run "
+    "`helpline db upgrade` with the owner's HELPLINE_DATABASE_URL."
+)
+
+
+def migrations_table_exists(connection: Connection) -> bool:
+    return bool(
+        connection.execute(
+            sa.text("SELECT to_regclass('helpline.schema_migrations') IS NOT NULL")
+        ).scalar_one()
+    )
+
+
+def pending_migrations(engine: Engine) -> list[Migration]:
+    """Migrations not yet applied; readable by the application role, which cannot apply them."""
+    with engine.connect() as connection:
+        done = (
+            {row.version for row in run_query(connection, "list_applied_migrations")}
+            if migrations_table_exists(connection)
+            else set()
+        )
+    return [m for m in discover_migrations() if m.version not in done]
+
+
+def ensure_current(engine: Engine) -> None:
+    """Upgrade if anything is pending; explain what to do when this login may not."""
+    if pending_migrations(engine):
+        upgrade(engine)
+
+
+def ready_engine(settings: Settings) -> Engine:
+    """Connect, then make sure the schema is current (migrations are idempotent)."""
+    engine = open_engine(settings)
+    ensure_current(engine)
+    return engine
+
+
+def upgrade(engine: Engine) -> list[Migration]:
+    """Apply every migration not yet applied; return the ones applied now.
+
+    Already-applied migrations are checked against their checksums, so a login that may read
+    but not change the schema (the application role) can run this when nothing is pending.
+    """
+    try:
+        return _apply_pending(engine)
+    except (sa.exc.ProgrammingError, psycopg.errors.InsufficientPrivilege) as error:
+        cause = error.orig if isinstance(error, sa.exc.ProgrammingError) else error
+        if not isinstance(cause, psycopg.errors.InsufficientPrivilege):
+            raise
+        raise HelplineError(_MAY_NOT_UPGRADE) from None
+
+
+def _apply_pending(engine: Engine) -> list[Migration]:
+    applied_now: list[Migration] = []
+    with engine.begin() as connection:
+        if not migrations_table_exists(connection):
+            driver_connection(connection).cursor().execute(_bootstrap_sql(), prepare=False)
+    for migration in discover_migrations():
+        with engine.begin() as connection:
+            run_query(connection, "lock_migrations")
+            done = {row.version: row for row in run_query(connection, "list_applied_migrations")}
+            if migration.version in done:
+                if done[migration.version].checksum != migration.checksum:
+                    raise HelplineError(
+                        f"Migration {migration.path.name} was edited after it was applied; "
+                        "add a new numbered migration instead."
+                    )
+                continue
+            apply_migration(connection, migration)
+            applied_now.append(migration)
+    return applied_now
+
+
+def _bootstrap_sql() -> bytes:
+    return (sql_dir() / "queries" / "create_migrations_table.sql").read_bytes()

@@ -1,0 +1,211 @@
+"""Great Expectations suites (expectations/*.json), run on the normalised frame before loading."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flows.core.canonical import NormalisedFile
+from flows.core.force_areas import load_force_areas
+from flows.core.periods import LONDON
+from flows.core.resources import expectations_dir
+from flows.core.safe_text import clean_text
+from flows.intake.profiles import PartnerProfile
+
+_PLACEHOLDER = re.compile(r"\$\{(?P<name>[a-z_]+)\}")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EXAMPLES_PER_RULE = 10
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    rule: str
+    role: str | None
+    rows_affected: int
+    source_rows: tuple[int, ...]  # every failing row, as the partner numbers them
+    examples: tuple[tuple[int, str], ...]  # (row, partner's value) for the first few
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    suite: str
+    evaluated: int
+    failures: tuple[RuleFailure, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def invalid_rows(self) -> frozenset[int]:
+        return frozenset(row for failure in self.failures for row in failure.source_rows)
+
+    def summary(self) -> dict[str, Any]:
+        """What the ledger stores: rules and counts, examples by row number, no full row lists."""
+        return {
+            "suite": self.suite,
+            "evaluated": self.evaluated,
+            "failed": len(self.failures),
+            "failures": [
+                {k: v for k, v in asdict(failure).items() if k != "source_rows"}
+                for failure in self.failures
+            ],
+        }
+
+    def first_reason(self) -> str:
+        failure = self.failures[0]
+        rows = ", ".join(str(row) for row, _ in failure.examples[:3])
+        where = f" (rows {rows}{', ...' if failure.rows_affected > 3 else ''})" if rows else ""
+        more = len(self.failures) - 1
+        tail = f"; {more} more rule{'s' if more > 1 else ''} failed" if more else ""
+        return f"{failure.rule} on {failure.rows_affected} row(s){where}{tail}"
+
+
+def load_suite(name: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The suite JSON with ${...} placeholders replaced by run-time values."""
+    raw = json.loads((expectations_dir() / f"{name}.json").read_text(encoding="utf-8"))
+    filled: dict[str, Any] = _fill(raw, parameters)
+    return filled
+
+
+def _fill(node: Any, parameters: Mapping[str, Any]) -> Any:
+    if isinstance(node, dict):
+        return {key: _fill(value, parameters) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_fill(value, parameters) for value in node]
+    if isinstance(node, str):
+        whole = _PLACEHOLDER.fullmatch(node)
+        if whole:
+            return parameters[whole["name"]]
+        return _PLACEHOLDER.sub(lambda m: str(parameters[m["name"]]), node)
+    return node
+
+
+def _as_timestamps(kwargs: dict[str, Any]) -> dict[str, Any]:
+    # Date columns are datetime64; GX 1.x compares bounds as given, so give it Timestamps.
+    converted = dict(kwargs)
+    for bound in ("min_value", "max_value"):
+        value = converted.get(bound)
+        if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+            converted[bound] = pd.Timestamp(value)
+    return converted
+
+
+def run_suite(
+    frame: pd.DataFrame,
+    suite: Mapping[str, Any],
+    *,
+    source_rows: np.ndarray,
+    raw_values: Mapping[str, pd.Series],
+    headings: Mapping[str, str],
+) -> ValidationReport:
+    """Validate with an ephemeral GX context; map failures to the partner's own row numbers.
+
+    raw_values holds, per role, the partner's original cells so examples show what they typed.
+    """
+    import great_expectations as gx  # imported here: it takes seconds, the CLI must start fast
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_definition = (
+        context.data_sources.add_pandas("partner_file")
+        .add_dataframe_asset("normalised")
+        .add_batch_definition_whole_dataframe("whole_file")
+    )
+    expectations = [
+        {**spec, "kwargs": _as_timestamps(spec["kwargs"])} for spec in suite["expectations"]
+    ]
+    gx_suite = gx.ExpectationSuite(name=suite["name"], expectations=expectations)
+    indexed = frame.reset_index(drop=True)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": indexed})
+    result = batch.validate(gx_suite, result_format="COMPLETE")
+    failures = [
+        _failure(outcome, source_rows, raw_values, headings)
+        for outcome in result.results
+        if not outcome.success
+    ]
+    return ValidationReport(suite["name"], len(result.results), tuple(failures))
+
+
+def _failure(
+    outcome: Any,
+    source_rows: np.ndarray,
+    raw_values: Mapping[str, pd.Series],
+    headings: Mapping[str, str],
+) -> RuleFailure:
+    meta = outcome.expectation_config.meta or {}
+    role = meta.get("role")
+    heading = headings.get(role, role or "") if role else ""
+    rule = str(meta.get("rule", outcome.expectation_config.type)).replace("{heading}", heading)
+    details = outcome.result or {}
+    positions: Sequence[int] = details.get("unexpected_index_list") or []
+    rows = tuple(int(source_rows[position]) for position in positions)
+    raw = raw_values.get(role) if role else None
+    examples = tuple(
+        (int(source_rows[position]), _show(raw.iloc[position]) if raw is not None else "")
+        for position in positions[:EXAMPLES_PER_RULE]
+    )
+    count = int(details.get("unexpected_count") or len(rows) or 0)
+    if not rows and outcome.expectation_config.type == "expect_table_row_count_to_be_between":
+        count = int(details.get("observed_value") or 0)
+    return RuleFailure(rule, role, count, rows, examples)
+
+
+def _show(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "(blank)"
+    return str(value)[:80]
+
+
+def _quiet_great_expectations() -> None:
+    """GX sets one of its loggers to INFO when imported, so every ingest printed a log line on
+    stderr ("Created temporary directory ... for ephemeral docs site"): import it, then quiet it."""
+    from great_expectations.data_context.types import base
+
+    logging.getLogger(base.__name__).setLevel(logging.WARNING)
+
+
+def validate_file(normalised: NormalisedFile, profile: PartnerProfile) -> ValidationReport:
+    """Run the layout's suite with today's date, the force area codes and the profile's limits."""
+    _quiet_great_expectations()
+    today = datetime.now(LONDON).date()
+    suite = load_suite(
+        profile.layout,
+        {
+            "today": today.isoformat(),
+            "force_area_codes": [area.code for area in load_force_areas()],
+            "max_rows": profile.max_rows,
+        },
+    )
+    return run_suite(
+        normalised.frame,
+        suite,
+        source_rows=normalised.source_rows,
+        raw_values=normalised.raw_values,
+        # the profile's headings name the rules in the feedback report: no control characters
+        headings={role: clean_text(heading) for role, heading in normalised.headings.items()},
+    )
+
+
+def rows_to_keep(
+    normalised: NormalisedFile, report: ValidationReport, profile: PartnerProfile
+) -> pd.Series | None:
+    """Which rows load: all of them, the valid ones under quarantine_rows, or None (reject)."""
+    if report.passed:
+        return pd.Series(True, index=normalised.frame.index)
+    file_level = any(not failure.source_rows for failure in report.failures)
+    if profile.on_invalid_rows != "quarantine_rows" or file_level:
+        return None
+    keep = ~pd.Series(normalised.source_rows).isin(report.invalid_rows)
+    return keep if keep.any() else None

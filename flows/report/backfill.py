@@ -1,0 +1,90 @@
+"""Backfilling a range of periods: one result per period, a failure never stops the others."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from flows.core.database import run_query
+from flows.core.errors import HelplineError
+from flows.core.periods import Period, periods_between
+from flows.core.scope import Scope
+from flows.core.settings import Settings
+from flows.report.edition import Edition, build_edition
+from flows.report.figures import read_report_data
+
+NATIONAL = Scope("national")
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    period: Period
+    state: str  # done, skipped or failed
+    detail: str
+    path: Path | None = None
+
+    def line(self) -> str:
+        where = f" -> {self.path}" if self.path else ""
+        return f"{self.period}: {self.state}: {self.detail}{where}"
+
+
+def current_workbook(engine: Engine, period: Period, scope: Scope) -> Path | None:
+    """The workbook built from today's figures, if it is still on disk unchanged."""
+    with engine.connect() as connection:
+        fingerprint = read_report_data(connection, period, scope).fingerprint()
+        rows = run_query(
+            connection,
+            "find_current_edition",
+            period=str(period),
+            scope=str(scope),
+            data_hash=fingerprint,
+        ).all()
+    for row in rows:
+        path = Path(row.path)
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256:
+            return path
+    return None
+
+
+def backfill_period(
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    missing_only: bool,
+    deliver: Callable[[Edition], str] | None = None,
+) -> PeriodResult:
+    try:
+        if missing_only:
+            existing = current_workbook(engine, period, NATIONAL)
+            if existing is not None:
+                return PeriodResult(period, "skipped", "current workbook already built", existing)
+        edition = build_edition(engine, settings, period, NATIONAL)
+        detail = f"built ({edition.suppressed_cells} cell(s) suppressed)"
+        if deliver is not None:
+            detail += f"; {deliver(edition)}"
+        return PeriodResult(period, "done", detail, edition.path)
+    except HelplineError as error:
+        return PeriodResult(period, "failed", error.message)
+
+
+def backfill(
+    engine: Engine,
+    settings: Settings,
+    start: Period,
+    end: Period,
+    *,
+    missing_only: bool = False,
+    deliver: Callable[[Edition], str] | None = None,
+    on_result: Callable[[PeriodResult], object] | None = None,
+) -> list[PeriodResult]:
+    results = []
+    for period in periods_between(start, end):
+        result = backfill_period(engine, settings, period, missing_only, deliver)
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
