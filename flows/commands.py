@@ -13,7 +13,8 @@ from flows.core.database import run_query
 from flows.core.errors import DeliveryUnavailable, FileRejected, HelplineError
 from flows.core.migrations import ready_engine
 from flows.core.periods import Period
-from flows.core.scope import Scope
+from flows.core.resources import demo_profiles_dir
+from flows.core.scope import NATIONAL, Scope
 from flows.core.settings import Settings
 from flows.delivery.ledger import send_period, summary
 from flows.delivery.mail import Mailer
@@ -97,13 +98,15 @@ def run_demo(settings: Settings, say: Say) -> int:
     engine = ready_engine(settings)
     folder = settings.output_dir / "demo-files"
     say(f"writing demo partner files to {folder}")
+    # The demo's files are written for the demo partners' profiles, wherever helpline runs.
+    demo = settings.model_copy(update={"partners_dir": demo_profiles_dir()})
     failed = False
     for demo_file in write_demo_files(folder):
-        outcomes = ingest_files(engine, settings, demo_file.partner_id, [demo_file.path], say)
+        outcomes = ingest_files(engine, demo, demo_file.partner_id, [demo_file.path], say)
         failed = failed or not all(outcome.ok for outcome in outcomes)
     if failed:
         raise HelplineError("A demo file was rejected; see the feedback reports above.")
-    edition = build_edition(engine, settings, CURRENT, Scope("national"))
+    edition = build_edition(engine, settings, CURRENT, NATIONAL)
     say(f"Helpline contacts, {CURRENT.long_label} compared with {CURRENT.previous().long_label}:")
     describe_edition(edition, say)
     return 0
@@ -135,10 +138,10 @@ def run_ingest_inbox(settings: Settings, say: Say) -> int:
     from flows.intake.inbox import sweep_inbox
 
     engine = ready_engine(settings)
-    outcomes = sweep_inbox(engine, settings, say)
-    if not outcomes:
+    results = sweep_inbox(engine, settings, say)
+    if not results:
         say(f"no files waiting in {settings.inbox_dir}")
-    return 0 if all(outcome.ok for outcome in outcomes) else 1
+    return 0 if all(result.ok for result in results) else 1
 
 
 def run_backfill(

@@ -71,7 +71,8 @@ def connect_database(settings: Settings) -> Any:
 @task(name="sweep_inbox", **TASK_OPTIONS)
 def sweep_inbox(engine: Any, settings: Settings) -> list[IngestOutcome]:
     logger = get_run_logger()
-    return inbox.sweep_inbox(engine, settings, say=logger.info)
+    results = inbox.sweep_inbox(engine, settings, say=logger.info)
+    return [result.outcome for result in results if result.outcome is not None]
 
 
 @task(name="build_workbook", **TASK_OPTIONS)

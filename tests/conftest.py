@@ -76,6 +76,23 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             )
 
 
+@pytest.fixture
+def scratch_database(database_url: str) -> Iterator[str]:
+    """An empty database of its own on the session's server, dropped after the test."""
+    name = f"helpline_scratch_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.engine.make_url(database_url).set(drivername="postgresql", database="postgres")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(conninfo, name)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
 @pytest.fixture(scope="session")
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     engine = create_engine_for(database_url)

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from flows.core.errors import DatabaseUnavailable
+from flows.core.database_errors import classify
+from flows.core.errors import ConfigurationError, DatabaseUnavailable, FileRejected
 from flows.core.resources import load_sql
 from flows.core.settings import Settings
 
@@ -68,7 +69,7 @@ def sqlalchemy_url(url: str) -> str:
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
-    raise DatabaseUnavailable(
+    raise ConfigurationError(
         f"HELPLINE_DATABASE_URL must start with postgresql://, got {redact_url(url)!r}."
     )
 
@@ -92,8 +93,14 @@ def open_engine(settings: Settings) -> Engine:
             connection.execute(sa.text("SELECT 1"))
     except OperationalError as error:
         engine.dispose()
+        reason = redact_url(first_line(error.orig))
+        if classify(error.orig) == "configuration":
+            raise ConfigurationError(
+                f"Cannot use the database at {redact_url(url)}: {reason}. Check "
+                "HELPLINE_DATABASE_URL (database name, user and password); retrying will not help."
+            ) from None
         raise DatabaseUnavailable(
-            f"Cannot connect to the database at {redact_url(url)}: {first_line(error.orig)}. "
+            f"Cannot connect to the database at {redact_url(url)}: {reason}. "
             "Check HELPLINE_DATABASE_URL and that the server is running."
         ) from None
     return engine
@@ -115,17 +122,25 @@ def run_query(connection: Connection, query: str, /, **params: Any) -> sa.Cursor
 
 
 @contextmanager
-def translate_database_errors(action: str) -> Iterator[None]:
-    """Turn a lost connection into DatabaseUnavailable so callers retry or report it cleanly."""
+def translate_database_errors(action: str, *, data_is_the_files: bool = False) -> Iterator[None]:
+    """Turn a database failure into the error that says what to do (flows.core.errors).
+
+    A lost connection is DatabaseUnavailable (retried); a login or permission problem is a
+    ConfigurationError; with data_is_the_files, a value the database refuses (too long for an
+    index, not valid text) is FileRejected: loading that file again would fail the same way.
+    """
     try:
         yield
-    except OperationalError as error:
-        raise DatabaseUnavailable(
-            f"Database error while {action}: {first_line(error.orig)}"
-        ) from error
     except DBAPIError as error:
-        if error.connection_invalidated:
-            raise DatabaseUnavailable(
-                f"Database connection lost while {action}: {first_line(error.orig)}"
+        kind = "transient" if error.connection_invalidated else classify(error.orig)
+        reason = redact_url(first_line(error.orig))
+        if kind == "data" and data_is_the_files:
+            raise FileRejected(
+                f"the database refused a value while {action} ({reason[:200]}); ask the "
+                "partner to check the file's values."
             ) from error
+        if kind == "configuration":
+            raise ConfigurationError(f"Database refused {action}: {reason}") from error
+        if kind == "transient":
+            raise DatabaseUnavailable(f"Database error while {action}: {reason}") from error
         raise

@@ -1,4 +1,14 @@
-"""User-facing errors: each carries one sentence a data manager can act on."""
+"""User-facing errors: each carries one sentence a data manager can act on.
+
+One taxonomy decides what a failure does, in the CLI, the inbox sweep and the Prefect flows:
+
+- a file's own fault (FileRejected) rejects that file, which is filed under rejected/ with
+  its reason, and the run goes on with the next file;
+- a configuration fault (ConfigurationError: bad credentials, a missing database, an unknown
+  host, a bad setting, an unwritable output folder) aborts the run and touches no files;
+- a transient outage (TransientError: connection refused or reset, a server shutting down, a
+  mail server's 4xx) is retried by the flows; a retry cannot fix anything else.
+"""
 
 from __future__ import annotations
 
@@ -22,19 +32,23 @@ class FileRejected(HelplineError):
 
 
 class ConfigurationError(HelplineError):
-    """A bad setting, partner profile or recipients file."""
+    """A bad setting, partner profile, recipients file, database URL or login: fix, then rerun."""
 
 
-class DatabaseUnavailable(HelplineError):
-    """The database could not be reached; transient, so flows retry it."""
+class TransientError(HelplineError):
+    """An outage that may pass: the flows retry it, the CLI reports it."""
+
+
+class DatabaseUnavailable(TransientError):
+    """The database could not be reached or dropped the connection."""
+
+
+class DeliveryUnavailable(TransientError):
+    """The mail server refused or could not be reached for now."""
 
 
 class NoDataForPeriod(HelplineError):
     """A report was asked for a period with no loaded contacts."""
 
 
-class DeliveryUnavailable(HelplineError):
-    """The mail server refused or could not be reached for now; flows retry it."""
-
-
-TRANSIENT_ERRORS: tuple[type[HelplineError], ...] = (DatabaseUnavailable, DeliveryUnavailable)
+TRANSIENT_ERRORS: tuple[type[HelplineError], ...] = (TransientError,)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from flows.core.database import driver_connection, open_engine, run_query
 from flows.core.errors import HelplineError
-from flows.core.resources import reference_dir, sql_dir
+from flows.core.resources import load_sql, reference_dir, sql_dir
 from flows.core.settings import Settings
 
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
@@ -37,6 +37,17 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    @property
+    def data_files(self) -> list[str]:
+        """The reference CSV files this migration stages before it runs."""
+        return [directive["csv"] for directive in _DATA_DIRECTIVE.finditer(self.sql)]
+
+    def data_checksums(self) -> dict[str, str]:
+        return {
+            name: hashlib.sha256((reference_dir() / name).read_bytes()).hexdigest()
+            for name in self.data_files
+        }
 
 
 def discover_migrations(directory: Path | None = None) -> list[Migration]:
@@ -114,9 +125,12 @@ def pending_migrations(engine: Engine) -> list[Migration]:
 
 
 def ensure_current(engine: Engine) -> None:
-    """Upgrade if anything is pending; explain what to do when this login may not."""
+    """Upgrade if anything is pending (or say what to do when this login may not); otherwise
+    check that no reference file changed under an applied migration."""
     if pending_migrations(engine):
         upgrade(engine)
+    else:
+        check_reference_data(engine, discover_migrations(), record=False)
 
 
 def ready_engine(settings: Settings) -> Engine:
@@ -145,8 +159,11 @@ def _apply_pending(engine: Engine) -> list[Migration]:
     applied_now: list[Migration] = []
     with engine.begin() as connection:
         if not migrations_table_exists(connection):
-            driver_connection(connection).cursor().execute(_bootstrap_sql(), prepare=False)
-    for migration in discover_migrations():
+            cursor = driver_connection(connection).cursor()
+            for statement in ("create_helpline_schema", "create_migrations_table"):
+                cursor.execute(load_sql(statement).encode("utf-8"), prepare=False)
+    migrations = discover_migrations()
+    for migration in migrations:
         with engine.begin() as connection:
             run_query(connection, "lock_migrations")
             done = {row.version: row for row in run_query(connection, "list_applied_migrations")}
@@ -159,8 +176,49 @@ def _apply_pending(engine: Engine) -> list[Migration]:
                 continue
             apply_migration(connection, migration)
             applied_now.append(migration)
+    check_reference_data(engine, migrations, record=True)
     return applied_now
 
 
-def _bootstrap_sql() -> bytes:
-    return (sql_dir() / "queries" / "create_migrations_table.sql").read_bytes()
+def check_reference_data(engine: Engine, migrations: list[Migration], *, record: bool) -> None:
+    """Refuse a reference file changed after its migration loaded it; record new ones.
+
+    Migrations applied before the checksums were kept have theirs recorded at the first
+    upgrade that can (the files as they are then); without `record` they are left alone.
+    """
+    with engine.begin() as connection:
+        if not reference_data_table_exists(connection):
+            return  # only before migration 0006, which creates it, has run
+        run_query(connection, "lock_migrations")
+        applied = {row.version for row in run_query(connection, "list_applied_migrations")}
+        recorded = {
+            (row.version, row.file_name): row.sha256
+            for row in run_query(connection, "list_reference_data")
+        }
+        for migration in migrations:
+            if migration.version not in applied:
+                continue
+            for name, sha256 in migration.data_checksums().items():
+                known = recorded.get((migration.version, name))
+                if known is None and record:
+                    run_query(
+                        connection,
+                        "record_reference_data",
+                        version=migration.version,
+                        file_name=name,
+                        sha256=sha256,
+                    )
+                elif known is not None and known != sha256:
+                    raise HelplineError(
+                        f"Reference data {name} changed after migration {migration.path.name} "
+                        "loaded it; restore the file and put the change in a new numbered "
+                        "migration with its own data file."
+                    )
+
+
+def reference_data_table_exists(connection: Connection) -> bool:
+    return bool(
+        connection.execute(
+            sa.text("SELECT to_regclass('helpline.reference_data') IS NOT NULL")
+        ).scalar_one()
+    )

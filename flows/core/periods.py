@@ -85,7 +85,3 @@ def last_complete_period(now: datetime | None = None) -> Period:
     """The most recent half-year that has ended, in Europe/London time."""
     today = (now or datetime.now(LONDON)).astimezone(LONDON).date()
     return Period.containing(today).previous()
-
-
-def period_of_month(month: date) -> Period:
-    return Period.containing(month)

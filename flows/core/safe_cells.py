@@ -5,12 +5,12 @@ from __future__ import annotations
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-# openpyxl treats a string starting with "=" as a formula and "#N/A"-style strings as errors.
-_ERROR_LITERALS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
-
 
 def set_text(cell: Cell, text: str) -> Cell:
-    """Store text exactly as given, typed as a string whatever it starts with."""
+    """Store text exactly as given, typed as a string whatever it starts with.
+
+    openpyxl would otherwise take "=..." for a formula and "#N/A"-style text for an error.
+    """
     cell.value = text
     cell.data_type = "s"
     return cell
@@ -35,7 +35,3 @@ def append_row(sheet: Worksheet, values: list[object]) -> int:
     for column, value in enumerate(values, start=1):
         set_value(sheet.cell(row=row, column=column), value)
     return row
-
-
-def is_error_literal(text: str) -> bool:
-    return text.strip().upper() in _ERROR_LITERALS

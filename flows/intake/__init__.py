@@ -1,0 +1,4 @@
+"""Intake: a partner file checked, read, cleaned, normalised, validated and sent to the ledger.
+
+May import core and ledger; never report or delivery.
+"""

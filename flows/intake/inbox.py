@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from flows.core.errors import ConfigurationError
+from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.outcome import IngestOutcome
@@ -80,23 +81,53 @@ def file_away(path: Path, destination: Path, feedback: Path | None) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class SweepResult:
+    """One waiting file after a sweep: ingested (see outcome) or left in the inbox."""
+
+    partner_id: str
+    file_name: str
+    outcome: IngestOutcome | None  # None: no profile, so the file was left where it is
+    reason: str | None = None
+
+    @property
+    def state(self) -> str:
+        return self.outcome.status if self.outcome is not None else "left in the inbox"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is not None and self.outcome.ok
+
+    def line(self) -> str:
+        if self.outcome is None:
+            return f"{self.partner_id}/{self.file_name}: left in the inbox: {self.reason}"
+        return f"{self.partner_id}/{self.outcome.line()}"
+
+
+def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> SweepResult:
+    """Ingest one waiting file and file it under processed/ or rejected/ with its feedback."""
+    name = clean_text(waiting.path.name)
+    try:
+        profile = find_profile(settings.partners_dir, waiting.partner_id)
+    except ConfigurationError as problem:
+        return SweepResult(waiting.partner_id, name, None, problem.message)
+    outcome = ingest_file(engine, settings, profile, waiting.path)
+    folder = "rejected" if outcome.status == "rejected" else "processed"
+    inbox = settings.inbox_dir
+    file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
+    return SweepResult(waiting.partner_id, name, outcome, outcome.reason)
+
+
 def sweep_inbox(
     engine: Engine,
     settings: Settings,
     say: Callable[[str], object] = print,
     settle_seconds: float = SETTLE_SECONDS,
-) -> list[IngestOutcome]:
-    inbox = settings.inbox_dir
-    outcomes = []
-    for waiting in list_waiting_files(inbox, settle_seconds):
-        try:
-            profile = find_profile(settings.partners_dir, waiting.partner_id)
-        except ConfigurationError as problem:
-            say(f"{waiting.partner_id}/{waiting.path.name}: left in the inbox: {problem.message}")
-            continue
-        outcome = ingest_file(engine, settings, profile, waiting.path)
-        folder = "rejected" if outcome.status == "rejected" else "processed"
-        file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
-        say(f"{waiting.partner_id}/{outcome.line()}")
-        outcomes.append(outcome)
-    return outcomes
+) -> list[SweepResult]:
+    """Every settled file, oldest first; one result (and one line said) per file."""
+    results = []
+    for waiting in list_waiting_files(settings.inbox_dir, settle_seconds):
+        result = sweep_file(engine, settings, waiting)
+        say(result.line())
+        results.append(result)
+    return results

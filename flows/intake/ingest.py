@@ -142,7 +142,10 @@ def load_file(
         last_month=months.max().date(),
     )
     held_back = sorted((row, fail.rule) for fail in report.failures for row in fail.source_rows)
-    result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
+    try:
+        result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
+    except FileRejected as refusal:  # a value the database cannot hold: the file's own fault
+        return reject_file(engine, settings, entry, refusal.message, report)
     if result.status == "duplicate":  # the same bytes arrived by another route meanwhile
         return IngestOutcome(
             entry.file_name, entry.partner_id, "duplicate", reason=str(result.duplicate_of)

@@ -63,11 +63,7 @@ def read_partner_file(path: Path, profile: PartnerProfile, settings: Settings) -
     )
     raw = _clean_cells(raw)
     check_headings(path.name, raw.headings, profile.wanted_headings, profile.drop_columns)
-    text_roles = ("contact_ref", "caller_type", "channel")
-    text_columns = {
-        heading: raw.frame[heading]
-        for role, heading in profile.columns.items()
-        if role in text_roles and heading in raw.frame
-    }
-    check_values(path.name, text_columns, list(raw.row_numbers))
+    mapped = dict.fromkeys(profile.columns.values())  # two roles may share a heading
+    columns = {heading: raw.frame[heading] for heading in mapped if heading in raw.frame}
+    check_values(path.name, columns, raw.row_numbers)
     return raw

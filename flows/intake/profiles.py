@@ -86,9 +86,6 @@ class PartnerProfile(BaseModel):
         """The partner's headings to read, in canonical order."""
         return list(self.columns.values())
 
-    def heading_for(self, canonical: str) -> str | None:
-        return self.columns.get(canonical)
-
 
 def load_profile(path: Path) -> PartnerProfile:
     try:

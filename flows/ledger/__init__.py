@@ -1,0 +1,4 @@
+"""Ledger: the submission ledger, loading validated rows, resubmissions and withdrawals.
+
+May import core only.
+"""

@@ -73,7 +73,8 @@ def record_duplicate(engine: Engine, entry: LedgerEntry, earlier: int) -> int:
 
 
 def record_rejection(engine: Engine, entry: LedgerEntry, reason: str) -> int:
-    return record_outcome(engine, replace(entry, status="rejected", reason=reason))
+    rejected = replace(entry, status="rejected", reason=reason, rows_loaded=0, rows_quarantined=0)
+    return record_outcome(engine, rejected)
 
 
 def record_failure(engine: Engine, entry: LedgerEntry, reason: str) -> None:

@@ -118,7 +118,8 @@ def _replace_months(
     quarantined: list[tuple[int, str]],
 ) -> LoadResult:
     assert entry.first_month is not None and entry.last_month is not None
-    with translate_database_errors(f"loading {entry.file_name}"), engine.begin() as connection:
+    loading = translate_database_errors(f"loading {entry.file_name}", data_is_the_files=True)
+    with loading, engine.begin() as connection:
         run_query(connection, "lock_partner", partner_id=entry.partner_id)
         duplicate_of = find_duplicate(connection, entry.partner_id, entry.sha256)
         if duplicate_of is not None:  # the same bytes arrived by another route meanwhile

@@ -1,5 +1,4 @@
--- Bootstrap: the schema and the table that records which numbered migrations have run.
-CREATE SCHEMA IF NOT EXISTS helpline;
+-- Bootstrap, second step: the table that records which numbered migrations have run.
 CREATE TABLE IF NOT EXISTS helpline.schema_migrations (
     version    integer PRIMARY KEY,
     name       text        NOT NULL,

@@ -408,22 +408,6 @@ def test_no_raw_exception_escapes_for_junk_inside_a_valid_zip(tmp_path: Path) ->
     assert raised.value.message.endswith("); ask the partner to save it again and resend it.")
 
 
-def test_old_xls_workbook(tmp_path: Path) -> None:
-    """Needs xlwt (not a project dependency) to write the old format; skipped without it."""
-    xlwt = pytest.importorskip("xlwt")
-    book = xlwt.Workbook()
-    sheet = book.add_sheet("Contact log")
-    dated, plain = xlwt.easyxf(num_format_str="dd/mm/yyyy hh:mm"), xlwt.easyxf("")
-    rows: list[Sequence[object]] = [["Contacts"], HEADINGS, *ROWS]
-    for number, row in enumerate(rows):
-        for column, value in enumerate(row):
-            sheet.write(number, column, value, dated if isinstance(value, datetime) else plain)
-    book.save(str(tmp_path / "contacts.xls"))
-    table = read_table(tmp_path / "contacts.xls", wanted=WANTED)
-    assert table.frame.to_numpy().tolist() == CELLS
-    assert table.row_numbers.tolist() == [3, 4]
-
-
 def test_uppercase_extension_is_read(tmp_path: Path) -> None:
     path = xlsx([HEADINGS, *ROWS], name="CONTACTS.XLSX")(tmp_path)
     assert read_table(path, wanted=WANTED).row_numbers.tolist() == [2, 3]
