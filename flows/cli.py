@@ -59,7 +59,10 @@ def db_upgrade() -> None:
     from flows.core.migrations import upgrade
 
     engine = open_engine(load_settings())
-    applied = upgrade(engine)
+    try:
+        applied = upgrade(engine)
+    finally:
+        engine.dispose()
     if applied:
         for migration in applied:
             out.print(f"applied {migration.version:04d}_{migration.name}")
@@ -157,10 +160,11 @@ def submissions_list(
     limit: Annotated[int, typer.Option(min=1, max=10000, help="How many rows.")] = 50,
 ) -> None:
     """List received files, newest first: status, rows loaded/read, months, reason."""
-    from flows.core.migrations import ready_engine
+    from flows.core.migrations import ready_database
     from flows.ledger.submissions import list_submissions
 
-    lines = list_submissions(ready_engine(load_settings()), partner, limit)
+    with ready_database(load_settings()) as engine:
+        lines = list_submissions(engine, partner, limit)
     for line in lines or ["no submissions yet"]:
         out.print(line, markup=False)
 
@@ -171,10 +175,11 @@ def submissions_withdraw(
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")] = "sent in error",
 ) -> None:
     """Take out a file sent in error; the submission it had replaced comes back."""
-    from flows.core.migrations import ready_engine
+    from flows.core.migrations import ready_database
     from flows.ledger.submissions import withdraw_submission
 
-    withdrawal = withdraw_submission(ready_engine(load_settings()), submission_id, reason)
+    with ready_database(load_settings()) as engine:
+        withdrawal = withdraw_submission(engine, submission_id, reason)
     out.print(withdrawal.line(), markup=False)
 
 

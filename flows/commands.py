@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from flows.core.database import run_query
 from flows.core.errors import DeliveryUnavailable, FileRejected, HelplineError
-from flows.core.migrations import ready_engine
+from flows.core.migrations import ready_database
 from flows.core.periods import Period
 from flows.core.resources import demo_profiles_dir
 from flows.core.scope import NATIONAL, Scope
@@ -64,9 +64,9 @@ def run_ingest(settings: Settings, partner: str, files: list[Path], say: Say) ->
     missing = [path for path in files if not path.is_file()]
     if missing:
         raise FileRejected(f"{missing[0]}: no such file; check the path.")
-    engine = ready_engine(settings)
-    outcomes = ingest_files(engine, settings, partner, files, say)
-    return 0 if all(outcome.ok for outcome in outcomes) else 1
+    with ready_database(settings) as engine:
+        outcomes = ingest_files(engine, settings, partner, files, say)
+        return 0 if all(outcome.ok for outcome in outcomes) else 1
 
 
 def describe_edition(edition: Edition, say: Say) -> None:
@@ -85,63 +85,65 @@ def run_report(
     period, scope = Period.parse(period_text), Scope.parse(scope_text)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise HelplineError(f"{out.name}: the workbook must be written to a .xlsx file.")
-    engine = ready_engine(settings)
-    edition = build_edition(engine, settings, period, scope, out)
-    say(f"{period} ({scope}): {edition.suppressed_cells} cell(s) suppressed")
-    describe_edition(edition, say)
-    return 0
+    with ready_database(settings) as engine:
+        edition = build_edition(engine, settings, period, scope, out)
+        say(f"{period} ({scope}): {edition.suppressed_cells} cell(s) suppressed")
+        describe_edition(edition, say)
+        return 0
 
 
 def run_demo(settings: Settings, say: Say) -> int:
     from flows.demo import CURRENT, write_demo_files
 
-    engine = ready_engine(settings)
-    folder = settings.output_dir / "demo-files"
-    say(f"writing demo partner files to {folder}")
-    # The demo's files are written for the demo partners' profiles, wherever helpline runs.
-    demo = settings.model_copy(update={"partners_dir": demo_profiles_dir()})
-    failed = False
-    for demo_file in write_demo_files(folder):
-        outcomes = ingest_files(engine, demo, demo_file.partner_id, [demo_file.path], say)
-        failed = failed or not all(outcome.ok for outcome in outcomes)
-    if failed:
-        raise HelplineError("A demo file was rejected; see the feedback reports above.")
-    edition = build_edition(engine, settings, CURRENT, NATIONAL)
-    say(f"Helpline contacts, {CURRENT.long_label} compared with {CURRENT.previous().long_label}:")
-    describe_edition(edition, say)
-    return 0
+    with ready_database(settings) as engine:
+        folder = settings.output_dir / "demo-files"
+        say(f"writing demo partner files to {folder}")
+        # The demo's files are written for the demo partners' profiles, wherever helpline runs.
+        demo = settings.model_copy(update={"partners_dir": demo_profiles_dir()})
+        failed = False
+        for demo_file in write_demo_files(folder):
+            outcomes = ingest_files(engine, demo, demo_file.partner_id, [demo_file.path], say)
+            failed = failed or not all(outcome.ok for outcome in outcomes)
+        if failed:
+            raise HelplineError("A demo file was rejected; see the feedback reports above.")
+        edition = build_edition(engine, settings, CURRENT, NATIONAL)
+        previous = CURRENT.previous().long_label
+        say(f"Helpline contacts, {CURRENT.long_label} compared with {previous}:")
+        describe_edition(edition, say)
+        return 0
 
 
 def run_status(settings: Settings, say: Say) -> int:
     from flows.core.database import redact_url
 
-    engine = ready_engine(settings)
-    say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")
-    with engine.connect() as connection:
-        partners = run_query(connection, "status_partners").all()
-        editions = run_query(connection, "status_editions").all()
-    if not partners:
-        say("no submissions yet")
-    for row in partners:
-        say(
-            f"{row.partner_id}: {row.loaded} loaded, {row.rejected} rejected, "
-            f"{row.duplicates} duplicate; months {row.first_month or '-'} to "
-            f"{row.last_month or '-'} ({row.months} month(s)); "
-            f"last file {row.last_received:%Y-%m-%d %H:%M}"
-        )
-    for row in editions:
-        say(f"edition {row.period} {row.scope}: built {row.built_at:%Y-%m-%d %H:%M} -> {row.path}")
-    return 0
+    with ready_database(settings) as engine:
+        say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")
+        with engine.connect() as connection:
+            partners = run_query(connection, "status_partners").all()
+            editions = run_query(connection, "status_editions").all()
+        if not partners:
+            say("no submissions yet")
+        for row in partners:
+            say(
+                f"{row.partner_id}: {row.loaded} loaded, {row.rejected} rejected, "
+                f"{row.duplicates} duplicate; months {row.first_month or '-'} to "
+                f"{row.last_month or '-'} ({row.months} month(s)); "
+                f"last file {row.last_received:%Y-%m-%d %H:%M}"
+            )
+        for row in editions:
+            built = f"{row.built_at:%Y-%m-%d %H:%M}"
+            say(f"edition {row.period} {row.scope}: built {built} -> {row.path}")
+        return 0
 
 
 def run_ingest_inbox(settings: Settings, say: Say) -> int:
     from flows.intake.inbox import sweep_inbox
 
-    engine = ready_engine(settings)
-    results = sweep_inbox(engine, settings, say)
-    if not results:
-        say(f"no files waiting in {settings.inbox_dir}")
-    return 0 if all(result.ok for result in results) else 1
+    with ready_database(settings) as engine:
+        results = sweep_inbox(engine, settings, say)
+        if not results:
+            say(f"no files waiting in {settings.inbox_dir}")
+        return 0 if all(result.ok for result in results) else 1
 
 
 def run_backfill(
@@ -152,25 +154,25 @@ def run_backfill(
 
     first, last = Period.parse(start), Period.parse(end)
     periods = periods_between(first, last)  # reject a backwards range before connecting
-    engine = ready_engine(settings)
-    deliver = delivery_for_backfill(engine, settings) if send else None
-    with progress_bar() as progress:
-        task = progress.add_task("backfill", total=len(periods))
+    with ready_database(settings) as engine:
+        deliver = delivery_for_backfill(engine, settings) if send else None
+        with progress_bar() as progress:
+            task = progress.add_task("backfill", total=len(periods))
 
-        def report(result: PeriodResult) -> None:
-            say(result.line())
-            progress.advance(task)
+            def report(result: PeriodResult) -> None:
+                say(result.line())
+                progress.advance(task)
 
-        results = backfill(
-            engine,
-            settings,
-            first,
-            last,
-            missing_only=missing_only,
-            deliver=deliver,
-            on_result=report,
-        )
-    return 1 if any(result.state == "failed" for result in results) else 0
+            results = backfill(
+                engine,
+                settings,
+                first,
+                last,
+                missing_only=missing_only,
+                deliver=deliver,
+                on_result=report,
+            )
+        return 1 if any(result.state == "failed" for result in results) else 0
 
 
 def run_send(
@@ -179,8 +181,7 @@ def run_send(
     """`helpline send`: 0 when everyone has the workbook (now or before), 1 if any failed."""
     period = Period.parse(period_text)
     recipients = load_recipients(settings.recipients_file)  # a bad file fails before connecting
-    engine = ready_engine(settings)
-    try:
+    with ready_database(settings) as engine:
         results = send_period(
             engine,
             settings,
@@ -190,8 +191,6 @@ def run_send(
             mailer=mailer,
             on_result=lambda result: say(result.line()),
         )
-    finally:
-        engine.dispose()
     say(f"{period}: {summary(results)}")
     return 0 if all(result.ok for result in results) else 1
 

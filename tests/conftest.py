@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from psycopg import sql
 from sqlalchemy.engine import Engine
 
@@ -21,6 +22,11 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 from flows.core.database import create_engine_for
 from flows.core.migrations import upgrade
 from flows.core.settings import Settings
+
+# Property tests are judged on what they find, never on how long an example took: a shared,
+# loaded machine must not turn a slow example into a failure.
+hypothesis_settings.register_profile("helpline", deadline=None)
+hypothesis_settings.load_profile("helpline")
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_TABLES = (

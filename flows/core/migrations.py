@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,8 +138,22 @@ def ensure_current(engine: Engine) -> None:
 def ready_engine(settings: Settings) -> Engine:
     """Connect, then make sure the schema is current (migrations are idempotent)."""
     engine = open_engine(settings)
-    ensure_current(engine)
+    try:
+        ensure_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
+
+
+@contextmanager
+def ready_database(settings: Settings) -> Iterator[Engine]:
+    """A ready engine for the length of a command; its connections are closed afterwards."""
+    engine = ready_engine(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def upgrade(engine: Engine) -> list[Migration]:

@@ -83,4 +83,4 @@ def categorise(
             lookup[spelling_key(spelling)] = lookup[spelling_key(term)]
     distinct = values.dropna().unique()
     mapping = {value: lookup.get(spelling_key(str(value)), UNKNOWN) for value in distinct}
-    return values.map(mapping).fillna(UNKNOWN).astype("object")
+    return values.map(mapping).astype("object").fillna(UNKNOWN)
