@@ -95,3 +95,64 @@ def write_csv(
                 [v.strftime("%d/%m/%Y %H:%M") if isinstance(v, datetime) else v for v in row]
             )
     return path
+
+
+CROSSTAB_PROFILE = """
+id = "{id}"
+name = "Test crosstab"
+layout = "crosstab"
+on_invalid_rows = "{on_invalid}"
+[crosstab]
+force_areas = "down"
+months = "across"
+"""
+# The same shape with a channel under each month, and the partner's spelling of one channel.
+CHANNELS_PROFILE = CROSSTAB_PROFILE + """categories = "channel"
+[values.channel]
+"Chat" = "online chat"
+"""
+MONTHS_DOWN_PROFILE = """
+id = "{id}"
+name = "Test crosstab the other way round"
+layout = "crosstab"
+[crosstab]
+force_areas = "across"
+months = "down"
+"""
+SHEET_MONTHS_PROFILE = """
+id = "{id}"
+name = "Test monthly sheets"
+layout = "crosstab"
+sheets = "months"
+[crosstab]
+force_areas = "down"
+months = "sheet name"
+categories = "channel"
+[values.channel]
+"Chat" = "online chat"
+"""
+
+
+def write_workbook(
+    path: Path,
+    sheets: dict[str, Sequence[Sequence[object]]],
+    merged: dict[str, Sequence[str]] | None = None,
+    hidden: Sequence[str] = (),
+) -> Path:
+    """A workbook with one sheet per entry (rows written from A1), cell ranges merged per sheet
+    as a spreadsheet program merges them (the value stays in the first cell only)."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+        for cells in (merged or {}).get(name, ()):
+            sheet.merge_cells(cells)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path

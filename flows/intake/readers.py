@@ -7,7 +7,7 @@ Both become a grid of cells that flows.intake.header_tables turns into the partn
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -59,6 +59,30 @@ def sheet_names(path: Path) -> list[str]:
 
     with _calamine_errors(path):
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def read_sheet_grids(
+    path: Path,
+    choose: Callable[[list[tuple[str, bool]]], Sequence[str]],
+    *,
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
+) -> list[tuple[str, list[list[object]]]]:
+    """The whole cell grid of each sheet `choose` picks from the workbook's (name, visible)
+    sheets, chart sheets left out; for layouts that read several sheets. Guards run first."""
+    check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    with _calamine_errors(path):
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = [
+            (m.name, m.visible == SheetVisibleEnum.Visible)
+            for m in workbook.sheets_metadata
+            if m.typ != SheetTypeEnum.ChartSheet
+        ]
+        return [
+            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in choose(sheets)
+        ]
 
 
 def _read_sheet(
