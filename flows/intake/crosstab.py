@@ -24,7 +24,6 @@ from flows.intake.crosstab_headings import (
     Place,
     across_columns,
     cell_text,
-    column_letter,
     find_heading_row,
     is_total,
     label_column,
@@ -36,11 +35,16 @@ CELL_COLUMNS = ("month", "force_area", "category", "contacts")
 TOTAL_COLUMNS = ("sent", "cells_add_up_to", "message")
 
 
+MergedRange = tuple[tuple[int, int], tuple[int, int]]  # first and last cell, 0-based (row, col)
+
+
 @dataclass(frozen=True)
 class SheetGrid:
     name: str | None  # None for a CSV
     rows: Sequence[Sequence[object]] | np.ndarray
     row_numbers: Sequence[int] | np.ndarray | None = None  # default: 1, 2, 3...
+    first_column: int = 1  # the partner's column number of the first column (A is 1)
+    merged: Sequence[MergedRange] = ()  # as calamine reports them, in grid positions
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def as_grid(rows: Sequence[Sequence[object]] | np.ndarray) -> np.ndarray:
 def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> MeltedSheet:
     grid = as_grid(sheet.rows)
     numbers = np.arange(1, len(grid) + 1) if sheet.row_numbers is None else sheet.row_numbers
-    place = Place(file_name, sheet.name, np.asarray(numbers, dtype=np.int64))
+    place = Place(file_name, sheet.name, np.asarray(numbers, dtype=np.int64), sheet.first_column)
     if not grid.size or blank_cells(grid).all():
         raise FileRejected(f"{place.where}is empty; ask the partner to send the data.")
     shape = reading.shape
@@ -88,13 +92,14 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
     top, named = find_heading_row(
         grid, shape, reading.header_row, reading.label, reading.is_force_area, place
     )
+    body = top + (2 if shape.two_heading_rows else 1)
+    grid = merged_headings(grid, sheet.merged, range(top, body))
     labels_at = named if named is not None else label_column(
         grid, top, shape, reading.is_force_area, place
     )
     columns = across_columns(
         grid, top, labels_at, shape, reading.dropped, reading.is_force_area, place
     )
-    body = top + (2 if shape.two_heading_rows else 1)
     table = _Table(grid, body, labels_at, columns, place)
     data_rows, total_rows = table.rows(shape, reading.is_force_area)
     counts = table.figures(data_rows, shape.blank_cells)
@@ -113,6 +118,22 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
         cells, np.repeat(place.row_numbers[body + data_rows], len(table.data)),
         totals, at, months, headings, int(place.row_numbers[top]),
     )
+
+
+def merged_headings(
+    grid: np.ndarray, merged: Sequence[MergedRange], heading_rows: range
+) -> np.ndarray:
+    """The grid with each merged range that starts in a heading row filled with its value (a
+    spreadsheet keeps it in the first cell only). Figures are never repeated: a merged figure
+    would be counted twice."""
+    starts = [m for m in merged if m[0][0] in heading_rows]
+    if not starts:
+        return grid
+    grid = grid.copy()
+    for (first_row, first_column), (last_row, last_column) in starts:
+        rows = slice(first_row, min(last_row, heading_rows[-1]) + 1)
+        grid[rows, first_column : last_column + 1] = grid[first_row, first_column]
+    return grid
 
 
 def _sheet_month(name: str | None, place: Place) -> date:
@@ -162,7 +183,7 @@ class _Table:
             what = "force area" if shape.down == "force_area" else "month"
             raise FileRejected(
                 f"{self.place.where}row {int(self.place.row_numbers[row])} has figures but no "
-                f"{what} in column {column_letter(self.labels_at)}; add it, or delete the row."
+                f"{what} in column {self.place.letter(self.labels_at)}; add it, or delete the row."
             )
         totals = np.array([is_total(v) for v in self.labels[: self.last + 1]], dtype=bool)
         data = ~label_blank & ~totals
@@ -270,9 +291,9 @@ def _total_checks(
         if along == "row" and len(table.totals) == 1:
             position = f"row {number}"
         elif along == "column" and total_row_count == 1:
-            position = f"column {column_letter(index)}"
+            position = f"column {place.letter(index)}"
         else:
-            position = f"cell {column_letter(index)}{number}"
+            position = f"cell {place.letter(index)}{number}"
         if name_sheets and place.sheet:
             position += f' of sheet "{place.sheet}"'
         what = f"Total for {', '.join(names)}" if names else "Grand total"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +75,8 @@ def read_crosstab_file(path: Path, profile: PartnerProfile, settings: Settings) 
         named = read_sheet_grids(
             path, choose, max_uncompressed_bytes=settings.max_uncompressed_bytes
         )
-        choice, grids = chosen[0], [SheetGrid(name, rows) for name, rows in named]
+        choice = chosen[0]
+        grids = [SheetGrid(name, rows, merged=merged) for name, rows, merged in named]
     return _melted_file(path.name, profile, choice, grids)
 
 
@@ -95,7 +96,7 @@ def _melted_file(
         if not choice.explicit and grid.name and not _filled(cells):
             ignored.append((grid.name, "empty"))
             continue
-        melted.append(melt_sheet(file_name, SheetGrid(grid.name, cells), reading))
+        melted.append(melt_sheet(file_name, replace(grid, rows=cells), reading))
     if not melted:
         raise FileRejected(f"{file_name}: every sheet it reads is empty; ask for the data.")
     _each_month_once(file_name, melted)

@@ -57,13 +57,17 @@ class Place:
     file_name: str
     sheet: str | None
     row_numbers: np.ndarray  # the partner's row number of each grid row
+    first_column: int = 1  # the partner's column number of the grid's first column
 
     @property
     def where(self) -> str:
         return f'{self.file_name}: sheet "{self.sheet}" ' if self.sheet else f"{self.file_name}: "
 
+    def letter(self, column: int) -> str:
+        return column_letter(column + self.first_column - 1)
+
     def cell(self, row: int, column: int) -> str:
-        return f"{column_letter(column)}{int(self.row_numbers[row])}"
+        return f"{self.letter(column)}{int(self.row_numbers[row])}"
 
 
 @dataclass(frozen=True)

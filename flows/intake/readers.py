@@ -27,6 +27,7 @@ from flows.intake.header_tables import (
 )
 
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 512 * 2**20
+MergedRange = tuple[tuple[int, int], tuple[int, int]]  # first and last cell, 0-based (row, col)
 
 
 @contextmanager
@@ -66,9 +67,10 @@ def read_sheet_grids(
     choose: Callable[[list[tuple[str, bool]]], Sequence[str]],
     *,
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
-) -> list[tuple[str, list[list[object]]]]:
+) -> list[tuple[str, list[list[object]], list[MergedRange]]]:
     """The whole cell grid of each sheet `choose` picks from the workbook's (name, visible)
-    sheets, chart sheets left out; for layouts that read several sheets. Guards run first."""
+    sheets, chart sheets left out, with its merged ranges (none for .ods); for layouts that
+    read several sheets. Guards run first."""
     check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -79,10 +81,12 @@ def read_sheet_grids(
             for m in workbook.sheets_metadata
             if m.typ != SheetTypeEnum.ChartSheet
         ]
-        return [
-            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in choose(sheets)
-        ]
+        grids = []
+        for name in choose(sheets):
+            found = workbook.get_sheet_by_name(name)
+            merged = list(found.merged_cell_ranges or [])
+            grids.append((name, found.to_python(skip_empty_area=False), merged))
+        return grids
 
 
 def _read_sheet(
