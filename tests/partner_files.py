@@ -107,10 +107,13 @@ force_areas = "down"
 months = "across"
 """
 # The same shape with a channel under each month, and the partner's spelling of one channel.
-CHANNELS_PROFILE = CROSSTAB_PROFILE + """categories = "channel"
+CHANNELS_PROFILE = (
+    CROSSTAB_PROFILE
+    + """categories = "channel"
 [values.channel]
 "Chat" = "online chat"
 """
+)
 MONTHS_DOWN_PROFILE = """
 id = "{id}"
 name = "Test crosstab the other way round"
@@ -156,3 +159,42 @@ def write_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
+
+
+def down_across(
+    jul: object, aug: object, totals: bool = True, lancs_total: int = 27
+) -> list[list[object]]:
+    """Force areas down, two months across, with or without a Total column and Total row."""
+    rows: list[list[object]] = [
+        ["Referrals by force area"],
+        [],
+        ["Force area", jul, aug, *(["Total"] if totals else [])],
+        ["Cumbria", 3, 0, *([3] if totals else [])],
+        ["Lancashire", 12, 15, *([lancs_total] if totals else [])],
+        ["Greater Manchester Police", 40, 38, *([78] if totals else [])],
+    ]
+    if totals:
+        rows.append(["Total", 55, 53, 108])
+    rows += [[], ["Source: the partner's case system"]]
+    return rows
+
+
+TWO_ROW_HEADING = [  # months merged over Phone | Chat | Total, a grand Total merged down
+    ["Contacts by channel"],
+    ["Police force", "Jul-17", None, None, "Aug-17", None, None, "Total"],
+    [None, "Phone", "Chat", "Total", "Phone", "Chat", "Total", None],
+    ["Lancashire", 5, 7, 12, 6, 9, 15, 27],
+    ["Cumbria", 1, 2, 3, 0, 1, 1, 4],
+    ["Total", 6, 9, 15, 6, 10, 16, 31],
+]
+
+
+def month_sheet(lancs: tuple[int, int], gm: tuple[int, int]) -> list[list[object]]:
+    return [
+        ["Force", "Phone", "Chat", "Total"],
+        ["Lancashire", *lancs, sum(lancs)],
+        ["GMP", *gm, sum(gm)],
+    ]
+
+
+MONTH_SHEETS = {"Jul 2017": month_sheet((4, 2), (9, 1)), "2017-08": month_sheet((5, 0), (7, 3))}

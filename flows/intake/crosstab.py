@@ -94,8 +94,8 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
     )
     body = top + (2 if shape.two_heading_rows else 1)
     grid = merged_headings(grid, sheet.merged, range(top, body))
-    labels_at = named if named is not None else label_column(
-        grid, top, shape, reading.is_force_area, place
+    labels_at = (
+        named if named is not None else label_column(grid, top, shape, reading.is_force_area, place)
     )
     columns = across_columns(
         grid, top, labels_at, shape, reading.dropped, reading.is_force_area, place
@@ -115,8 +115,13 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
         months = {m.astype(date): where for m in labels[~np.isnat(labels)]}
     headings = [cell_text(h) for h in grid[top] if cell_text(h)]
     return MeltedSheet(
-        cells, np.repeat(place.row_numbers[body + data_rows], len(table.data)),
-        totals, at, months, headings, int(place.row_numbers[top]),
+        cells,
+        np.repeat(place.row_numbers[body + data_rows], len(table.data)),
+        totals,
+        at,
+        months,
+        headings,
+        int(place.row_numbers[top]),
     )
 
 
@@ -141,7 +146,7 @@ def _sheet_month(name: str | None, place: Place) -> date:
     if np.isnat(month):
         raise FileRejected(
             f'{place.where}is not named as a month (e.g. "Jul 2017" or "2017-07"), and the '
-            'profile takes months from sheet names; rename it, or set the profile\'s sheets to '
+            "profile takes months from sheet names; rename it, or set the profile's sheets to "
             '"months" to read only month-named sheets.'
         )
     return month.astype(date)  # type: ignore[no-any-return]
@@ -173,7 +178,9 @@ class _Table:
                     "under no heading; give its column a heading, or delete it."
                 )
 
-    def rows(self, shape: CrosstabShape, is_force_area: IsForceArea) -> tuple[np.ndarray, np.ndarray]:
+    def rows(
+        self, shape: CrosstabShape, is_force_area: IsForceArea
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Data rows and Total rows (indices below the headings) down to the last figure."""
         filled = (~self.blank[: self.last + 1]).any(axis=1)
         label_blank = blank_cells(self.labels[: self.last + 1])
@@ -219,7 +226,10 @@ class _Table:
 
 
 def _melted(
-    table: _Table, data_rows: np.ndarray, counts: pd.DataFrame, shape: CrosstabShape,
+    table: _Table,
+    data_rows: np.ndarray,
+    counts: pd.DataFrame,
+    shape: CrosstabShape,
     sheet_name: str | None,
 ) -> pd.DataFrame:
     """One row per figure, row by row: the cells exactly as the partner typed them."""
@@ -242,7 +252,10 @@ def _melted(
 
 
 def _totals(
-    table: _Table, data_rows: np.ndarray, total_rows: np.ndarray, counts: pd.DataFrame,
+    table: _Table,
+    data_rows: np.ndarray,
+    total_rows: np.ndarray,
+    counts: pd.DataFrame,
     name_sheets: bool,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Each Total cell the partner filled in, beside the sum of the data cells it totals.
@@ -257,7 +270,7 @@ def _totals(
     for offset, total in enumerate(table.totals):
         covered = np.array([total.covers(c) for c in table.data], dtype=bool)
         sums, unsure = values[:, covered].sum(axis=1), broken[:, covered].any(axis=1)
-        for row, cell_sum, skip in zip(data_rows, sums, unsure, strict=True):
+        for row, cell_sum, skip in zip(data_rows, sums, np.atleast_1d(unsure), strict=True):
             if not skip:
                 label = cell_text(table.labels[row])
                 found.append((row, width + offset, [label, *total.name()], cell_sum, "row"))
@@ -272,7 +285,9 @@ def _totals(
 
 
 def _total_checks(
-    table: _Table, found: list[tuple[int, int, list[str], int, str]], total_row_count: int,
+    table: _Table,
+    found: list[tuple[int, int, list[str], int, str]],
+    total_row_count: int,
     name_sheets: bool,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     place, checks, rows = table.place, [], []
@@ -284,7 +299,7 @@ def _total_checks(
         index = (table.data + table.totals)[offset].index
         if bool(bad.iloc[0]):
             raise FileRejected(
-                f'{place.where}cell {place.cell(table.body + row, index)} holds the Total '
+                f"{place.where}cell {place.cell(table.body + row, index)} holds the Total "
                 f'"{cell_text(raw)}", which is not a whole number; ask the partner to correct it.'
             )
         number = int(place.row_numbers[table.body + row])

@@ -115,20 +115,24 @@ def months_of(cells: np.ndarray) -> np.ndarray:
     """Each cell read as a month (datetime64[D], NaT where it is not one): month text, dates,
     and numbers that are Excel dates from 1990 to 2099."""
     values = pd.Series(cells, dtype=object)
-    numeric = np.array(
-        [isinstance(v, int | float) and not isinstance(v, bool) for v in cells], dtype=bool
-    )
-    plausible = np.array(
-        [_FIRST_SERIAL <= v < _LAST_SERIAL if n else True for v, n in zip(cells, numeric, strict=True)],
+    implausible = np.array(
+        [
+            isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and not _FIRST_SERIAL <= v < _LAST_SERIAL
+            for v in cells
+        ],
         dtype=bool,
     )
-    months, _ = parse_months(values.where(~(blank_cells(cells) | ~plausible), None))
-    return months.to_numpy(dtype="datetime64[D]")
+    months, _ = parse_months(values.where(~(blank_cells(cells) | implausible), None))
+    read: np.ndarray = np.asarray(months.to_numpy(), dtype="datetime64[D]")
+    return read
 
 
 def _heading_like(row: np.ndarray, across: str, is_force_area: IsForceArea) -> np.ndarray:
     if across == "month":
-        return ~np.isnat(months_of(row))
+        months: np.ndarray = ~np.isnat(months_of(row))
+        return months
     if across == "force_area":
         return np.array([is_force_area(v) for v in row], dtype=bool)
     return ~blank_cells(row)
@@ -243,7 +247,9 @@ def _checked(
     column: Column, top: int, shape: CrosstabShape, is_force_area: IsForceArea, place: Place
 ) -> Column:
     """The column with its month read, or why its heading cannot be read."""
-    where = f'{place.where}heading "{cell_text(column.outer)}" (cell {place.cell(top, column.index)})'
+    where = (
+        f'{place.where}heading "{cell_text(column.outer)}" (cell {place.cell(top, column.index)})'
+    )
     if shape.across == "month":
         month = months_of(np.array([column.outer], dtype=object))[0]
         if np.isnat(month):

@@ -125,7 +125,9 @@ class PartnerProfile(BaseModel):
             return self._crosstab_fits()
         if self.crosstab is not None or self.sheets is not None:
             key = "[crosstab]" if self.crosstab is not None else "sheets"
-            raise ValueError(f'{key} is only for layout = "crosstab"; {self.layout} reads one sheet')
+            raise ValueError(
+                f'{key} is only for layout = "crosstab"; {self.layout} reads one sheet'
+            )
         required = RECORDS_COLUMNS if self.layout == "records" else COUNTS_COLUMNS
         missing = [name for name in required if not self.columns.get(name, "").strip()]
         if missing:
@@ -144,7 +146,7 @@ class PartnerProfile(BaseModel):
     def _crosstab_fits(self) -> PartnerProfile:
         if self.crosstab is None:
             raise ValueError(
-                'the crosstab layout needs a [crosstab] table saying where force areas and months '
+                "the crosstab layout needs a [crosstab] table saying where force areas and months "
                 'are, e.g. force_areas = "down" and months = "across"'
             )
         if self.sheet is not None and self.sheets is not None:

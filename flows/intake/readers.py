@@ -67,7 +67,7 @@ def read_sheet_grids(
     choose: Callable[[list[tuple[str, bool]]], Sequence[str]],
     *,
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
-) -> list[tuple[str, list[list[object]], list[MergedRange]]]:
+) -> list[tuple[str, Sequence[Sequence[object]], list[MergedRange]]]:
     """The whole cell grid of each sheet `choose` picks from the workbook's (name, visible)
     sheets, chart sheets left out, with its merged ranges (none for .ods); for layouts that
     read several sheets. Guards run first."""
@@ -81,7 +81,7 @@ def read_sheet_grids(
             for m in workbook.sheets_metadata
             if m.typ != SheetTypeEnum.ChartSheet
         ]
-        grids = []
+        grids: list[tuple[str, Sequence[Sequence[object]], list[MergedRange]]] = []
         for name in choose(sheets):
             found = workbook.get_sheet_by_name(name)
             merged = list(found.merged_cell_ranges or [])

@@ -63,8 +63,8 @@ def choose_sheets(
                 "the profile's sheets or ask the partner to restore it."
             )
         chosen = {by_key[_key(wanted)] for wanted in selection}
-        ignored = [(name, "not listed in the profile") for name in names if name not in chosen]
-        return SheetChoice([n for n in names if n in chosen], ignored, explicit=True)
+        unlisted = [(name, "not listed in the profile") for name in names if name not in chosen]
+        return SheetChoice([n for n in names if n in chosen], unlisted, explicit=True)
     read: list[str] = []
     ignored: list[tuple[str, str]] = []
     for name, visible in sheets:
@@ -87,7 +87,9 @@ def choose_sheets(
     return SheetChoice(read, ignored)
 
 
-def _one_sheet(file_name: str, sheets: Sequence[tuple[str, bool]], sheet: str | None) -> SheetChoice:
+def _one_sheet(
+    file_name: str, sheets: Sequence[tuple[str, bool]], sheet: str | None
+) -> SheetChoice:
     names = [name for name, _ in sheets]
     if sheet is None:  # the first sheet a person opening the file would see
         chosen = next((name for name, visible in sheets if visible), None)

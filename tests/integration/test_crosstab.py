@@ -76,7 +76,7 @@ def channel_crosstab(path: Path) -> Path:
         sub += CHANNELS
         first = 2 + 3 * index
         merged.append(f"{_letter(first)}1:{_letter(first + 2)}1")
-    rows: list[list[object]] = [top + ["Total"], sub + [None]]
+    rows: list[list[object]] = [[*top, "Total"], [*sub, None]]
     for a, area in enumerate(AREAS):
         cells = [figure(m, a, c) for m in range(12) for c in range(3)]
         rows.append([area, *cells, sum(cells)])

@@ -25,8 +25,12 @@ from tests.partner_files import (
     COUNTS_PROFILE,
     CROSSTAB_PROFILE,
     HEADINGS,
+    MONTH_SHEETS,
     MONTHS_DOWN_PROFILE,
     SHEET_MONTHS_PROFILE,
+    TWO_ROW_HEADING,
+    down_across,
+    month_sheet,
     write_csv,
     write_profile,
     write_workbook,
@@ -370,30 +374,6 @@ def workbook(name: str, sheets: dict[str, list[list[object]]], **kwargs: object)
     return lambda folder: write_workbook(folder / name, sheets, **kwargs)  # type: ignore[arg-type]
 
 
-def down_across(jul: object, aug: object, totals: bool = True, lancs_total: int = 27):
-    """Force areas down, two months across, with or without a Total column and Total row."""
-    rows: list[list[object]] = [
-        ["Referrals by force area"],
-        [],
-        ["Force area", jul, aug, *(["Total"] if totals else [])],
-        ["Cumbria", 3, 0, *([3] if totals else [])],
-        ["Lancashire", 12, 15, *([lancs_total] if totals else [])],
-        ["Greater Manchester Police", 40, 38, *([78] if totals else [])],
-    ]
-    if totals:
-        rows.append(["Total", 55, 53, 108])
-    rows += [[], ["Source: the partner's case system"]]
-    return rows
-
-
-TWO_ROW_HEADING = [  # months merged over Phone | Chat | Total, a grand Total merged down
-    ["Contacts by channel"],
-    ["Police force", "Jul-17", None, None, "Aug-17", None, None, "Total"],
-    [None, "Phone", "Chat", "Total", "Phone", "Chat", "Total", None],
-    ["Lancashire", 5, 7, 12, 6, 9, 15, 27],
-    ["Cumbria", 1, 2, 3, 0, 1, 1, 4],
-    ["Total", 6, 9, 15, 6, 10, 16, 31],
-]
 TWO_ROW_EXPECTED = [
     (JUL, CUMBRIA, CHAT, 2),
     (JUL, CUMBRIA, PHONE, 1),
@@ -406,15 +386,6 @@ TWO_ROW_EXPECTED = [
 ]
 
 
-def month_sheet(lancs: tuple[int, int], gm: tuple[int, int]) -> list[list[object]]:
-    return [
-        ["Force", "Phone", "Chat", "Total"],
-        ["Lancashire", *lancs, sum(lancs)],
-        ["GMP", *gm, sum(gm)],
-    ]
-
-
-MONTH_SHEETS = {"Jul 2017": month_sheet((4, 2), (9, 1)), "2017-08": month_sheet((5, 0), (7, 3))}
 MONTH_SHEETS_EXPECTED = [
     (JUL, LANCS, CHAT, 2),
     (JUL, LANCS, PHONE, 4),
@@ -493,6 +464,12 @@ CROSSTAB_CASES = [
         partner="t-x-channels",
     ),
     Case(
+        "crosstab: two-row heading with the month only over its first channel (not merged)",
+        workbook("channels.xlsx", {"Sheet1": TWO_ROW_HEADING}),
+        TWO_ROW_EXPECTED,
+        partner="t-x-channels",
+    ),
+    Case(
         "crosstab: one sheet per month",
         workbook("months.xlsx", MONTH_SHEETS),
         MONTH_SHEETS_EXPECTED,
@@ -537,11 +514,13 @@ CROSSTAB_CASES = [
     ),
     Case(
         "crosstab: a blank cell where the profile wants a figure",
-        workbook("crosstab.xlsx", {"Referrals": down_across("Jul-17", "Aug-17", False)[:4]
-                                   + [["Lancashire", 12, None]]}),
+        workbook(
+            "crosstab.xlsx",
+            {"Referrals": [*down_across("Jul-17", "Aug-17", False)[:4], ["Lancashire", 12, None]]},
+        ),
         'crosstab.xlsx: rejected: crosstab.xlsx: sheet "Referrals" cell C5 (Lancashire, Aug-17) '
         "is blank; ask the partner to put 0 where there were no contacts, or set blank_cells = "
-        "\"zero\" in the profile's [crosstab].",
+        '"zero" in the profile\'s [crosstab].',
         partner="t-x-down",
     ),
     Case(
@@ -592,7 +571,9 @@ CROSSTAB_PROFILES = {
     "t-x-months-down": MONTHS_DOWN_PROFILE,
     "t-x-channels": CHANNELS_PROFILE,
     "t-x-sheets": SHEET_MONTHS_PROFILE,
-    "t-x-quarters": CROSSTAB_PROFILE.replace('layout = "crosstab"', 'layout = "crosstab"\nsheets = "all"'),
+    "t-x-quarters": CROSSTAB_PROFILE.replace(
+        'layout = "crosstab"', 'layout = "crosstab"\nsheets = "all"'
+    ),
     "t-x-blank-zero": CROSSTAB_PROFILE + 'blank_cells = "zero"\n',
 }
 
