@@ -29,6 +29,7 @@ from flows.intake.crosstab_headings import (
     months_of,
 )
 from flows.intake.profiles import CrosstabShape
+from flows.intake.sheets import sheet_month
 
 CELL_COLUMNS = ("month", "force_area", "category", "contacts")
 MergedRange = tuple[tuple[int, int], tuple[int, int]]  # first and last cell, 0-based (row, col)
@@ -84,7 +85,7 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
     if not grid.size or blank_cells(grid).all():
         raise FileRejected(f"{place.where}is empty; ask the partner to send the data.")
     shape = reading.shape
-    sheet_month = _sheet_month(sheet.name, place) if shape.months == "sheet name" else None
+    named_month = _sheet_month(sheet.name, place) if shape.months == "sheet name" else None
     top, named = find_heading_row(
         grid, shape, reading.header_row, reading.label, reading.is_force_area, place
     )
@@ -102,8 +103,8 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
     cells = _melted(table, data_rows, counts, shape, sheet.name)
     totals, at = total_checks(table, data_rows, total_rows, counts, reading.name_sheets)
     where = f'sheet "{sheet.name}"' if sheet.name else file_name
-    if sheet_month is not None:
-        months = {sheet_month: where}
+    if named_month is not None:
+        months = {named_month: where}
     elif shape.across == "month":
         months = {c.month: where for c in table.data if c.month is not None}
     else:
@@ -138,14 +139,14 @@ def merged_headings(
 
 
 def _sheet_month(name: str | None, place: Place) -> date:
-    month = months_of(np.array([name or ""], dtype=object))[0]
-    if np.isnat(month):
+    month = sheet_month(name or "")
+    if month is None:
         raise FileRejected(
             f'{place.where}is not named as a month (e.g. "Jul 2017" or "2017-07"), and the '
             "profile takes months from sheet names; rename it, or set the profile's sheets to "
             '"months" to read only month-named sheets.'
         )
-    return month.astype(date)  # type: ignore[no-any-return]
+    return month
 
 
 def _melted(

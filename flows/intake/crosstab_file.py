@@ -18,6 +18,7 @@ from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
+from flows.intake.cell_parsing import blank_cells
 from flows.intake.crosstab import CrosstabReading, MeltedSheet, SheetGrid, as_grid, melt_sheet
 from flows.intake.csv_tables import BOMS, csv_error, sniff_delimiter
 from flows.intake.guards import check_file_before_parsing
@@ -55,9 +56,20 @@ def crosstab_reading(profile: PartnerProfile, name_sheets: bool) -> CrosstabRead
 
 
 def read_crosstab_file(path: Path, profile: PartnerProfile, settings: Settings) -> CrosstabTable:
-    """The crosstab's figures as counts rows; any problem is one FileRejected sentence."""
-    check_file_before_parsing(path, max_uncompressed_bytes=settings.max_uncompressed_bytes)
-    assert profile.crosstab is not None
+    """The crosstab's figures as counts rows; any problem is one FileRejected sentence.
+
+    Two halves: crosstab_grids opens the file (what a contained reader runs), melt_crosstab
+    works on the grids it returns and needs nothing else from the file."""
+    choice, grids = crosstab_grids(path, profile, settings.max_uncompressed_bytes)
+    return melt_crosstab(path.name, profile, choice, grids)
+
+
+def crosstab_grids(
+    path: Path, profile: PartnerProfile, max_uncompressed_bytes: int
+) -> tuple[SheetChoice, list[SheetGrid]]:
+    """The guards, the sheets the profile chooses, and each one's cells and merged ranges."""
+    check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
+    assert profile.crosstab is not None  # the profile's validator guarantees it
     if path.suffix.lower() == ".csv":
         if profile.crosstab.months == "sheet name":
             raise FileRejected(
@@ -72,27 +84,27 @@ def read_crosstab_file(path: Path, profile: PartnerProfile, settings: Settings) 
             chosen.append(choose_sheets(path.name, sheets, profile.sheet, profile.sheets))
             return chosen[0].read
 
-        named = read_sheet_grids(
-            path, choose, max_uncompressed_bytes=settings.max_uncompressed_bytes
-        )
+        named = read_sheet_grids(path, choose, max_uncompressed_bytes=max_uncompressed_bytes)
         choice = chosen[0]
         grids = [SheetGrid(name, rows, merged=merged) for name, rows, merged in named]
-    return _melted_file(path.name, profile, choice, grids)
+    for grid in grids:
+        if len(grid.rows) > MAX_CROSSTAB_ROWS:
+            where = f'sheet "{grid.name}"' if grid.name else "it"
+            raise FileRejected(
+                f"{path.name}: {where} has {len(grid.rows):,} rows, more than a crosstab of "
+                f"{MAX_CROSSTAB_ROWS:,} rows can be; check the profile's layout."
+            )
+    return choice, grids
 
 
-def _melted_file(
+def melt_crosstab(
     file_name: str, profile: PartnerProfile, choice: SheetChoice, grids: list[SheetGrid]
 ) -> CrosstabTable:
+    """Each sheet melted, empty ones set aside (unless named one by one), each month once."""
     reading = crosstab_reading(profile, name_sheets=len(grids) > 1)
     ignored, melted = list(choice.ignored), []
     for grid in grids:
         cells = as_grid(grid.rows)
-        if len(cells) > MAX_CROSSTAB_ROWS:
-            where = f'sheet "{grid.name}"' if grid.name else "it"
-            raise FileRejected(
-                f"{file_name}: {where} has {len(cells):,} rows, more than a crosstab of "
-                f"{MAX_CROSSTAB_ROWS:,} rows can be; check the profile's layout."
-            )
         if not choice.explicit and grid.name and not _filled(cells):
             ignored.append((grid.name, "empty"))
             continue
@@ -106,8 +118,6 @@ def _melted_file(
 
 
 def _filled(cells: np.ndarray) -> bool:
-    from flows.intake.cell_parsing import blank_cells
-
     return bool(cells.size) and not bool(blank_cells(cells).all())
 
 

@@ -8,14 +8,29 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-
-import pandas as pd
+from datetime import date, datetime
 
 from flows.core.errors import FileRejected
-from flows.intake.cell_parsing import parse_months
 
 SheetSelection = str | tuple[str, ...] | None
+# A month as a sheet's name: spreadsheet programs forbid "/" in sheet names, so these are not the
+# formats of month cells. Standard library only: this runs where partner files are opened.
+SHEET_MONTHS = (
+    "%b %Y",
+    "%B %Y",
+    "%b-%Y",
+    "%B-%Y",
+    "%b %y",
+    "%b-%y",
+    "%B %y",
+    "%B-%y",
+    "%Y-%m",
+    "%Y %m",
+    "%Y.%m",
+    "%m-%Y",
+    "%m %Y",
+    "%m.%Y",
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,13 @@ def _key(name: str) -> str:
 
 def sheet_month(name: str) -> date | None:
     """The month a sheet's name stands for ("Jul 2017", "July 2017", "2017-07", "Jul-17")."""
-    months, unread = parse_months(pd.Series([name.strip()], dtype=object))
-    return None if bool(unread.iloc[0]) else months.iloc[0].date()
+    text = " ".join(name.split())
+    for layout in SHEET_MONTHS:
+        try:
+            return datetime.strptime(text, layout).date().replace(day=1)
+        except ValueError:
+            continue
+    return None
 
 
 def choose_sheets(
