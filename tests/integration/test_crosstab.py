@@ -20,10 +20,12 @@ from flows.intake.profiles import find_profile
 from flows.report.edition import build_edition
 from tests.conftest import DATA_TABLES
 from tests.db_state import current_totals, ledger
+from tests.office import convert
 from tests.partner_files import (
     CHANNELS_PROFILE,
     CROSSTAB_PROFILE,
     SHEET_MONTHS_PROFILE,
+    TWO_ROW_HEADING,
     write_profile,
     write_workbook,
     write_xlsx,
@@ -215,3 +217,36 @@ def test_a_disagreeing_total_is_in_the_feedback_and_the_validation_summary(
     assert validation["failures"][0]["examples"] == [[2, lancs]]
     assert validation["failures"][0]["rejects_file"] is True
     assert [row[2] for row in ledger(engine)] == ["rejected"]
+
+
+@pytest.mark.parametrize("target", ["ods", "xls"])
+def test_merged_month_headings_read_alike_in_ods_and_xls(
+    target: str, engine: Engine, crosstab_settings: Settings, tmp_path: Path
+) -> None:
+    """calamine reports an .xls file's merged cells but not an .ods file's: both must read."""
+    source = write_workbook(
+        tmp_path / "source" / "channels.xlsx",
+        {"Sheet1": TWO_ROW_HEADING},
+        merged={"Sheet1": ["B2:D2", "E2:G2", "H2:H3"]},
+    )
+    converted = convert(source, target, tmp_path / "converted")
+    outcome = ingest(engine, crosstab_settings, "t-x-channels", converted)
+    assert outcome.status == "accepted", outcome.reason
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.text(
+                "SELECT month, force_code, channel, contacts FROM helpline.contact_counts "
+                "ORDER BY month, force_code, channel"
+            )
+        ).all()
+    jul, aug, lancs, cumbria = date(2017, 7, 1), date(2017, 8, 1), "E23000003", "E23000002"
+    assert [tuple(r) for r in stored] == [
+        (jul, cumbria, "online chat", 2),
+        (jul, cumbria, "phone", 1),
+        (jul, lancs, "online chat", 7),
+        (jul, lancs, "phone", 5),
+        (aug, cumbria, "online chat", 1),
+        (aug, cumbria, "phone", 0),
+        (aug, lancs, "online chat", 9),
+        (aug, lancs, "phone", 6),
+    ]
