@@ -95,3 +95,106 @@ def write_csv(
                 [v.strftime("%d/%m/%Y %H:%M") if isinstance(v, datetime) else v for v in row]
             )
     return path
+
+
+CROSSTAB_PROFILE = """
+id = "{id}"
+name = "Test crosstab"
+layout = "crosstab"
+on_invalid_rows = "{on_invalid}"
+[crosstab]
+force_areas = "down"
+months = "across"
+"""
+# The same shape with a channel under each month, and the partner's spelling of one channel.
+CHANNELS_PROFILE = (
+    CROSSTAB_PROFILE
+    + """categories = "channel"
+[values.channel]
+"Chat" = "online chat"
+"""
+)
+MONTHS_DOWN_PROFILE = """
+id = "{id}"
+name = "Test crosstab the other way round"
+layout = "crosstab"
+[crosstab]
+force_areas = "across"
+months = "down"
+"""
+SHEET_MONTHS_PROFILE = """
+id = "{id}"
+name = "Test monthly sheets"
+layout = "crosstab"
+sheets = "months"
+[crosstab]
+force_areas = "down"
+months = "sheet name"
+categories = "channel"
+[values.channel]
+"Chat" = "online chat"
+"""
+
+
+def write_workbook(
+    path: Path,
+    sheets: dict[str, Sequence[Sequence[object]]],
+    merged: dict[str, Sequence[str]] | None = None,
+    hidden: Sequence[str] = (),
+) -> Path:
+    """A workbook with one sheet per entry (rows written from A1), cell ranges merged per sheet
+    as a spreadsheet program merges them (the value stays in the first cell only)."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+        for cells in (merged or {}).get(name, ()):
+            sheet.merge_cells(cells)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def down_across(
+    jul: object, aug: object, totals: bool = True, lancs_total: int = 27
+) -> list[list[object]]:
+    """Force areas down, two months across, with or without a Total column and Total row."""
+    rows: list[list[object]] = [
+        ["Referrals by force area"],
+        [],
+        ["Force area", jul, aug, *(["Total"] if totals else [])],
+        ["Cumbria", 3, 0, *([3] if totals else [])],
+        ["Lancashire", 12, 15, *([lancs_total] if totals else [])],
+        ["Greater Manchester Police", 40, 38, *([78] if totals else [])],
+    ]
+    if totals:
+        rows.append(["Total", 55, 53, 108])
+    rows += [[], ["Source: the partner's case system"]]
+    return rows
+
+
+TWO_ROW_HEADING = [  # months merged over Phone | Chat | Total, a grand Total merged down
+    ["Contacts by channel"],
+    ["Police force", "Jul-17", None, None, "Aug-17", None, None, "Total"],
+    [None, "Phone", "Chat", "Total", "Phone", "Chat", "Total", None],
+    ["Lancashire", 5, 7, 12, 6, 9, 15, 27],
+    ["Cumbria", 1, 2, 3, 0, 1, 1, 4],
+    ["Total", 6, 9, 15, 6, 10, 16, 31],
+]
+
+
+def month_sheet(lancs: tuple[int, int], gm: tuple[int, int]) -> list[list[object]]:
+    return [
+        ["Force", "Phone", "Chat", "Total"],
+        ["Lancashire", *lancs, sum(lancs)],
+        ["GMP", *gm, sum(gm)],
+    ]
+
+
+MONTH_SHEETS = {"Jul 2017": month_sheet((4, 2), (9, 1)), "2017-08": month_sheet((5, 0), (7, 3))}

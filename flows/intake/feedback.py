@@ -23,7 +23,10 @@ def feedback_rows(outcome: IngestOutcome) -> list[list[object]]:
         numbers = ", ".join(str(row) for row in failure.source_rows[:20])
         if failure.rows_affected > 20:
             numbers += f" and {failure.rows_affected - 20:,} more"
-        examples = "; ".join(f"row {row}: {value}" for row, value in failure.examples)
+        if failure.advice:  # whole sentences that already say where
+            examples = "; ".join(value for _, value in failure.examples)
+        else:
+            examples = "; ".join(f"row {row}: {value}" for row, value in failure.examples)
         rows.append([failure.rule, failure.rows_affected, numbers, examples])
     return rows
 
@@ -49,6 +52,7 @@ def write_feedback_report(outcome: IngestOutcome, path: Path) -> Path:
         ("Rows held back", outcome.rows_quarantined),
         ("First month", outcome.first_month.isoformat() if outcome.first_month else "none"),
         ("Last month", outcome.last_month.isoformat() if outcome.last_month else "none"),
+        *(("Note", note) for note in (outcome.validation.notes if outcome.validation else ())),
     ):
         append_row(summary, [label, value])
     summary.column_dimensions["A"].width = 18

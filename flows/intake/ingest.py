@@ -23,6 +23,7 @@ from flows.intake.header_tables import RawTable
 from flows.intake.normalise import normalise
 from flows.intake.outcome import IngestOutcome
 from flows.intake.partner_file import file_sha256, read_partner_file
+from flows.intake.partner_totals import check_partner_totals
 from flows.intake.profiles import PartnerProfile
 from flows.intake.validation import ValidationReport, rows_to_keep, validate_file
 from flows.ledger.entries import LedgerEntry, earlier_copy, record_duplicate, record_rejection
@@ -51,7 +52,7 @@ def ingest_file(
         return reject_file(engine, settings, entry, rejection.message)
     normalised = normalise_file(engine, raw, profile)
     stage("validating")
-    report = validate_file(normalised, profile)
+    report = check_partner_totals(validate_file(normalised, profile), raw)
     entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
     keep = rows_to_keep(normalised, report, profile)
     if keep is None:

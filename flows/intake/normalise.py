@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ from flows.intake.profiles import PartnerProfile
 def normalise(
     raw: RawTable, profile: PartnerProfile, resolver: ForceAreaResolver
 ) -> NormalisedFile:
+    if profile.layout == "crosstab":  # melted into counts columns as it was read
+        return replace(normalise(raw, profile.melted_as_counts(), resolver), layout="crosstab")
     frame = raw.frame.reset_index(drop=True)
     headings = dict(profile.columns)
     raw_values = {role: frame[heading] for role, heading in profile.columns.items()}

@@ -13,6 +13,7 @@ import pandas as pd
 from flows.core.errors import FileRejected
 from flows.core.safe_text import UNSAFE_CHARACTERS, clean_text
 from flows.core.settings import Settings
+from flows.intake.crosstab_file import read_crosstab_file
 from flows.intake.header_tables import RawTable
 from flows.intake.personal_data import check_headings, check_values
 from flows.intake.profiles import PartnerProfile
@@ -53,6 +54,8 @@ def read_partner_file(path: Path, profile: PartnerProfile, settings: Settings) -
     """Guards first, then the read, then the personal-data checks: any failure is FileRejected."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
+    if profile.layout == "crosstab":  # melted into counts rows as it is read
+        return read_crosstab_file(path, profile, settings)
     raw = read_table(
         path,
         wanted=list(dict.fromkeys(profile.wanted_headings)),  # two roles may share a heading

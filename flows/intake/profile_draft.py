@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas, spelling_key
+from flows.core.safe_text import one_line
+from flows.intake.crosstab_draft import draft_crosstab
 from flows.intake.guards import check_file_before_parsing
 from flows.intake.header_tables import HEADER_SEARCH_ROWS
-from flows.intake.readers import read_table
+from flows.intake.readers import read_sheet_grids, read_table
+
+Rows = Sequence[Sequence[object]]
 
 # Words partners use in headings, per canonical column, strongest first.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -23,6 +28,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "channel": ("method", "channel", "service", "route", "medium"),
 }
 _TOML_UNSAFE = re.compile(r'["\\\x00-\x1f]')
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _quote(text: str) -> str:
@@ -91,12 +97,56 @@ def guess_columns(headings: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
+def _sample_sheets(path: Path, max_uncompressed_bytes: int) -> list[tuple[str | None, Rows]]:
+    """The first rows of every visible sheet (of the file, for a CSV)."""
+    if path.suffix.lower() == ".csv":
+        return [_sheet_rows(path)]
+    grids = read_sheet_grids(
+        path,
+        lambda sheets: [name for name, visible in sheets if visible],
+        max_uncompressed_bytes=max_uncompressed_bytes,
+    )
+    return [(name, rows[:HEADER_SEARCH_ROWS]) for name, rows, _ in grids]
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _quote(key)
+
+
+def _toml_lines(fields: dict[str, Any], table: str = "") -> list[str]:
+    """TOML for a draft's keys: strings, numbers, lists of strings and tables of them."""
+
+    def value(item: object) -> str:
+        if isinstance(item, list):
+            return "[" + ", ".join(_quote(str(v)) for v in item) + "]"
+        return str(item) if isinstance(item, int) else _quote(str(item))
+
+    lines = (
+        [f"[{table}]"] if table and any(not isinstance(v, dict) for v in fields.values()) else []
+    )
+    lines += [f"{_key(k)} = {value(v)}" for k, v in fields.items() if not isinstance(v, dict)]
+    for key, inner in fields.items():
+        if isinstance(inner, dict):
+            nested = _toml_lines(inner, f"{table}.{key}" if table else key)
+            lines += ["", *nested] if nested[:1] and nested[0].startswith("[") else nested
+    return lines
+
+
 def draft_profile(path: Path, partner_id: str, max_uncompressed_bytes: int) -> str:
     check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
     try:
-        sheet, rows = _sheet_rows(path)
+        sheets = _sample_sheets(path, max_uncompressed_bytes)
+        sheet, rows = sheets[0] if sheets else (None, [])
     except Exception as error:  # noqa: BLE001 - any reader failure is a bad sample
         raise FileRejected(f"{path.name} cannot be read as a sample ({error}).") from None
+    resolver = ForceAreaResolver(load_force_areas())
+    crosstab = draft_crosstab(sheets, lambda value: resolver.resolve(value) is not None)
+    if crosstab is not None:
+        head = {"id": partner_id, "name": partner_id.replace("-", " ").capitalize()}
+        fields = head | crosstab.fields | {"on_invalid_rows": "reject_file"}
+        notes = [f"# Drafted from {path.name}: check every line before using it."]
+        notes += [f"# {one_line(note)}" for note in crosstab.notes]
+        return "\n".join([*notes, *_toml_lines(fields)]) + "\n"
     index = guess_header(rows)
     headings = [" ".join(str(c).split()) for c in rows[index] if str(c).strip()] if rows else []
     columns = guess_columns(headings)

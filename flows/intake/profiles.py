@@ -9,12 +9,25 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.errors import ConfigurationError
 
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 RECORDS_COLUMNS = ("contact_ref", "contact_date", "force_area")
 COUNTS_COLUMNS = ("month", "force_area", "contacts")
 OPTIONAL_COLUMNS = ("caller_type", "channel")
+# What the melted crosstab's columns are called: rule messages name them ("Count is negative").
+CROSSTAB_TABLE_COLUMNS = {
+    "month": "Month",
+    "force_area": "Force area",
+    "contacts": "Count",
+    "caller_type": "Caller type",
+    "channel": "Channel",
+}
+# Bounds for max_useful_columns: every month from January 2000 to some thirty years on, each
+# force area of England and Wales, and the Total columns beside them.
+MAX_MONTHS = 360
+FORCE_AREAS = 43
 
 
 class ValueMaps(BaseModel):
@@ -25,18 +38,57 @@ class ValueMaps(BaseModel):
     channel: dict[str, str] = Field(default_factory=dict)
 
 
+class CrosstabShape(BaseModel):
+    """Where a crosstab keeps its force areas and months ("down": row labels; "across":
+    column headings), what a second heading row holds, and what a blank cell means."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    force_areas: Literal["down", "across"]
+    months: Literal["across", "down", "sheet name"]
+    categories: Literal["channel", "caller_type"] | None = None
+    blank_cells: Literal["error", "zero"] = "error"
+
+    @model_validator(mode="after")
+    def _two_axes(self) -> CrosstabShape:
+        if self.force_areas == self.months:
+            raise ValueError(f'force_areas and months cannot both be "{self.months}"')
+        if self.months == "sheet name" and self.force_areas != "down":
+            raise ValueError('months = "sheet name" needs force_areas = "down"')
+        return self
+
+    @property
+    def across(self) -> str:
+        """What the (first) heading row holds: months, force areas or categories."""
+        if self.months == "across":
+            return "month"
+        return "force_area" if self.force_areas == "across" else "category"
+
+    @property
+    def down(self) -> str:
+        return "force_area" if self.force_areas == "down" else "month"
+
+    @property
+    def two_heading_rows(self) -> bool:
+        return self.categories is not None and self.across != "category"
+
+
 class PartnerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     name: str
-    layout: Literal["records", "counts"]
+    layout: Literal["records", "counts", "crosstab"]
     sheet: str | None = None
+    # crosstab only: "all", "months" (sheets named as a month), a pattern such as "* 2017",
+    # or a list of sheet names; each is read with the same [crosstab] mapping.
+    sheets: str | tuple[str, ...] | None = None
+    crosstab: CrosstabShape | None = None
     header_row: int | Literal["auto"] = "auto"
     encoding: str = "utf-8"
     date_order: Literal["DMY", "MDY", "YMD"] = "DMY"
     on_invalid_rows: Literal["reject_file", "quarantine_rows"] = "reject_file"
-    columns: dict[str, str]
+    columns: dict[str, str] = Field(default_factory=dict)
     values: ValueMaps = Field(default_factory=ValueMaps)
     drop_columns: tuple[str, ...] = ()
     max_rows: int = Field(default=5_000_000, ge=1)
@@ -69,11 +121,21 @@ class PartnerProfile(BaseModel):
 
     @model_validator(mode="after")
     def _columns_fit_layout(self) -> PartnerProfile:
+        if self.layout == "crosstab":
+            return self._crosstab_fits()
+        if self.crosstab is not None or self.sheets is not None:
+            key = "[crosstab]" if self.crosstab is not None else "sheets"
+            raise ValueError(
+                f'{key} is only for layout = "crosstab"; {self.layout} reads one sheet'
+            )
         required = RECORDS_COLUMNS if self.layout == "records" else COUNTS_COLUMNS
         missing = [name for name in required if not self.columns.get(name, "").strip()]
         if missing:
             raise ValueError(f"[columns] needs {', '.join(missing)} for the {self.layout} layout")
         allowed = set(required) | set(OPTIONAL_COLUMNS)
+        return self._no_unknown_columns(allowed)
+
+    def _no_unknown_columns(self, allowed: set[str]) -> PartnerProfile:
         unknown = sorted(set(self.columns) - allowed)
         if unknown:
             raise ValueError(
@@ -81,10 +143,66 @@ class PartnerProfile(BaseModel):
             )
         return self
 
+    def _crosstab_fits(self) -> PartnerProfile:
+        if self.crosstab is None:
+            raise ValueError(
+                "the crosstab layout needs a [crosstab] table saying where force areas and months "
+                'are, e.g. force_areas = "down" and months = "across"'
+            )
+        if self.sheet is not None and self.sheets is not None:
+            raise ValueError("give sheet (one sheet) or sheets (several), not both")
+        if self.sheets is not None and not self.sheets:
+            raise ValueError('sheets lists no sheet; name some, or use "all"')
+        if self.reads_several_sheets and self.on_invalid_rows == "quarantine_rows":
+            # Quarantine holds rows back by their number, and every sheet has a row 14.
+            raise ValueError(
+                'on_invalid_rows = "quarantine_rows" needs one sheet (row numbers repeat across '
+                'sheets); use "reject_file" with sheets'
+            )
+        # The only heading a crosstab may name is the one over its row labels.
+        return self._no_unknown_columns({self.crosstab.down})
+
+    @property
+    def reads_several_sheets(self) -> bool:
+        if isinstance(self.sheets, tuple):
+            return len(self.sheets) > 1
+        return self.sheets is not None and (
+            self.sheets in ("all", "months") or any(c in self.sheets for c in "*?[")
+        )
+
     @property
     def wanted_headings(self) -> list[str]:
         """The partner's headings to read, in canonical order."""
         return list(self.columns.values())
+
+    @property
+    def table_columns(self) -> dict[str, str]:
+        """Role -> the column of the table read that holds it: the [columns] headings, or for a
+        crosstab the columns it is melted into (the row labels keep the partner's heading)."""
+        if self.crosstab is None:
+            return dict(self.columns)
+        roles = ("month", "force_area", "contacts", *filter(None, [self.crosstab.categories]))
+        named = {role: CROSSTAB_TABLE_COLUMNS[role] for role in roles}
+        return named | {role: heading for role, heading in self.columns.items() if role in named}
+
+    def melted_as_counts(self) -> PartnerProfile:
+        """This crosstab profile as the counts profile that reads its melted table."""
+        update = {"layout": "counts", "columns": self.table_columns, "crosstab": None}
+        return self.model_copy(update=update | {"sheet": None, "sheets": None})
+
+    @property
+    def max_useful_columns(self) -> int:
+        """The most columns of a sheet this profile can read: the mapped headings and those it
+        drops, or for a crosstab its row labels and every heading that can hold a month, force
+        area, channel or caller type, each with its Total, plus the grand Total."""
+        if self.crosstab is None:
+            return len(set(self.columns.values()) | set(self.drop_columns))
+        shape = self.crosstab
+        vocabulary = CALLER_TYPES if shape.categories == "caller_type" else CHANNELS
+        spellings = getattr(self.values, shape.categories or "channel")
+        per_heading = len(vocabulary) + len(spellings) + 1 if shape.categories else 1
+        headings = {"month": MAX_MONTHS, "force_area": FORCE_AREAS, "category": 1}[shape.across]
+        return 1 + headings * per_heading + per_heading + 1 + len(self.drop_columns)
 
 
 def load_profile(path: Path) -> PartnerProfile:

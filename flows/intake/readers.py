@@ -7,7 +7,7 @@ Both become a grid of cells that flows.intake.header_tables turns into the partn
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -27,6 +27,7 @@ from flows.intake.header_tables import (
 )
 
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 512 * 2**20
+MergedRange = tuple[tuple[int, int], tuple[int, int]]  # first and last cell, 0-based (row, col)
 
 
 @contextmanager
@@ -59,6 +60,33 @@ def sheet_names(path: Path) -> list[str]:
 
     with _calamine_errors(path):
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def read_sheet_grids(
+    path: Path,
+    choose: Callable[[list[tuple[str, bool]]], Sequence[str]],
+    *,
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
+) -> list[tuple[str, Sequence[Sequence[object]], list[MergedRange]]]:
+    """The whole cell grid of each sheet `choose` picks from the workbook's (name, visible)
+    sheets, chart sheets left out, with its merged ranges (none for .ods); for layouts that
+    read several sheets. Guards run first."""
+    check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    with _calamine_errors(path):
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = [
+            (m.name, m.visible == SheetVisibleEnum.Visible)
+            for m in workbook.sheets_metadata
+            if m.typ != SheetTypeEnum.ChartSheet
+        ]
+        grids: list[tuple[str, Sequence[Sequence[object]], list[MergedRange]]] = []
+        for name in choose(sheets):
+            found = workbook.get_sheet_by_name(name)
+            merged = list(found.merged_cell_ranges or [])
+            grids.append((name, found.to_python(skip_empty_area=False), merged))
+        return grids
 
 
 def _read_sheet(

@@ -32,6 +32,10 @@ class RuleFailure:
     rows_affected: int
     source_rows: tuple[int, ...]  # every failing row, as the partner numbers them
     examples: tuple[tuple[int, str], ...]  # (row, partner's value) for the first few
+    rejects_file: bool = False  # under quarantine_rows too: only the partner can put it right
+    # Set for rules whose examples are whole sentences in the partner's terms: the reason
+    # quotes them and ends with this advice.
+    advice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class ValidationReport:
     suite: str
     evaluated: int
     failures: tuple[RuleFailure, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()  # what the partner should know besides the rules broken
 
     @property
     def passed(self) -> bool:
@@ -58,14 +63,21 @@ class ValidationReport:
                 {k: v for k, v in asdict(failure).items() if k != "source_rows"}
                 for failure in self.failures
             ],
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
     def first_reason(self) -> str:
         failure = self.failures[0]
-        rows = ", ".join(str(row) for row, _ in failure.examples[:3])
-        where = f" (rows {rows}{', ...' if failure.rows_affected > 3 else ''})" if rows else ""
         more = len(self.failures) - 1
         tail = f"; {more} more rule{'s' if more > 1 else ''} failed" if more else ""
+        if failure.advice:
+            said = "; ".join(text for _, text in failure.examples[:3])
+            extra = failure.rows_affected - min(3, len(failure.examples))
+            said += f"; and {extra} more" if extra > 0 else ""
+            return f"{said}; {failure.advice}{tail}"
+        listed = list(dict.fromkeys(row for row, _ in failure.examples))  # a crosstab row has
+        rows = ", ".join(str(row) for row in listed[:3])  # several figures, one row number
+        where = f" (rows {rows}{', ...' if failure.rows_affected > 3 else ''})" if rows else ""
         return f"{failure.rule} on {failure.rows_affected} row(s){where}{tail}"
 
 
@@ -152,20 +164,22 @@ def _failure(
     positions: Sequence[int] = details.get("unexpected_index_list") or []
     rows = tuple(int(source_rows[position]) for position in positions)
     raw = raw_values.get(role) if role else None
+    advice = meta.get("advice")
+    width = 300 if advice else 80  # a sentence the partner reads whole, or a value they typed
     examples = tuple(
-        (int(source_rows[position]), _show(raw.iloc[position]) if raw is not None else "")
+        (int(source_rows[position]), _show(raw.iloc[position], width) if raw is not None else "")
         for position in positions[:EXAMPLES_PER_RULE]
     )
     count = int(details.get("unexpected_count") or len(rows) or 0)
     if not rows and outcome.expectation_config.type == "expect_table_row_count_to_be_between":
         count = int(details.get("observed_value") or 0)
-    return RuleFailure(rule, role, count, rows, examples)
+    return RuleFailure(rule, role, count, rows, examples, bool(meta.get("rejects_file")), advice)
 
 
-def _show(value: object) -> str:
+def _show(value: object, width: int = 80) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "(blank)"
-    return str(value)[:80]
+    return str(value)[:width]
 
 
 def _quiet_great_expectations() -> None:
@@ -181,7 +195,7 @@ def validate_file(normalised: NormalisedFile, profile: PartnerProfile) -> Valida
     _quiet_great_expectations()
     today = datetime.now(LONDON).date()
     suite = load_suite(
-        profile.layout,
+        "counts" if profile.layout == "crosstab" else profile.layout,  # on its melted cells
         {
             "today": today.isoformat(),
             "force_area_codes": [area.code for area in load_force_areas()],
@@ -204,7 +218,7 @@ def rows_to_keep(
     """Which rows load: all of them, the valid ones under quarantine_rows, or None (reject)."""
     if report.passed:
         return pd.Series(True, index=normalised.frame.index)
-    file_level = any(not failure.source_rows for failure in report.failures)
+    file_level = any(not f.source_rows or f.rejects_file for f in report.failures)
     if profile.on_invalid_rows != "quarantine_rows" or file_level:
         return None
     keep = ~pd.Series(normalised.source_rows).isin(report.invalid_rows)

@@ -20,7 +20,22 @@ from sqlalchemy.engine import Engine
 from flows.cli import main
 from flows.core.settings import Settings
 from tests.db_state import ledger, row_counts
-from tests.partner_files import COUNTS_PROFILE, HEADINGS, write_csv, write_profile, write_xlsx
+from tests.partner_files import (
+    CHANNELS_PROFILE,
+    COUNTS_PROFILE,
+    CROSSTAB_PROFILE,
+    HEADINGS,
+    MONTH_SHEETS,
+    MONTHS_DOWN_PROFILE,
+    SHEET_MONTHS_PROFILE,
+    TWO_ROW_HEADING,
+    down_across,
+    month_sheet,
+    write_csv,
+    write_profile,
+    write_workbook,
+    write_xlsx,
+)
 
 CANONICAL = sa.text(
     "SELECT contact_ref, contact_date, force_code, caller_type FROM helpline.contact_records "
@@ -28,6 +43,10 @@ CANONICAL = sa.text(
 )
 COUNTS = sa.text(
     "SELECT month, force_code, contacts FROM helpline.contact_counts ORDER BY month, force_code"
+)
+CROSSTAB_COUNTS = sa.text(
+    "SELECT month, force_code, channel, contacts FROM helpline.contact_counts "
+    "ORDER BY month, force_code, channel"
 )
 D1, D2 = datetime(2018, 1, 3, 9, 30), datetime(2018, 2, 14, 17, 5)
 TWO_ROWS = [["R1", D1, "Lancashire", "Child"], ["R2", D2, "GMP", "YP"]]
@@ -337,10 +356,234 @@ CASES = [
     ),
 ]
 
+# Crosstabs: the partner ids all start "t-x-"; their rows are read back with their channel.
+JUL, AUG, SEP = date(2017, 7, 1), date(2017, 8, 1), date(2017, 9, 1)
+LANCS, GM, CUMBRIA = "E23000003", "E23000005", "E23000002"
+U, PHONE, CHAT = "unknown", "phone", "online chat"
+DOWN_ACROSS = [  # force areas down, months across, as most summaries come
+    (JUL, CUMBRIA, U, 3),
+    (JUL, LANCS, U, 12),
+    (JUL, GM, U, 40),
+    (AUG, CUMBRIA, U, 0),
+    (AUG, LANCS, U, 15),
+    (AUG, GM, U, 38),
+]
+
+
+def workbook(name: str, sheets: dict[str, list[list[object]]], **kwargs: object):
+    return lambda folder: write_workbook(folder / name, sheets, **kwargs)  # type: ignore[arg-type]
+
+
+TWO_ROW_EXPECTED = [
+    (JUL, CUMBRIA, CHAT, 2),
+    (JUL, CUMBRIA, PHONE, 1),
+    (JUL, LANCS, CHAT, 7),
+    (JUL, LANCS, PHONE, 5),
+    (AUG, CUMBRIA, CHAT, 1),
+    (AUG, CUMBRIA, PHONE, 0),
+    (AUG, LANCS, CHAT, 9),
+    (AUG, LANCS, PHONE, 6),
+]
+
+
+MONTH_SHEETS_EXPECTED = [
+    (JUL, LANCS, CHAT, 2),
+    (JUL, LANCS, PHONE, 4),
+    (JUL, GM, CHAT, 1),
+    (JUL, GM, PHONE, 9),
+    (AUG, LANCS, CHAT, 0),
+    (AUG, LANCS, PHONE, 5),
+    (AUG, GM, CHAT, 3),
+    (AUG, GM, PHONE, 7),
+]
+QUARTER_SHEETS = {
+    "Q3 part 1": [["", "Jul-17", "Aug-17"], ["Lancashire", 12, 15], ["Cumbria", 3, 0]],
+    "Q3 part 2": [["", "Aug-17", "Sep-17"], ["Lancashire", 15, 9], ["Cumbria", 0, 2]],
+}
+
+CROSSTAB_CASES = [
+    Case(
+        "crosstab: force areas down, months across as Jul-17, Total row and column",
+        workbook("crosstab.xlsx", {"Referrals": down_across("Jul-17", "Aug-17")}),
+        DOWN_ACROSS,
+        partner="t-x-down",
+    ),
+    Case(
+        "crosstab: months as July 2017 and 2017-08, no Total row or column",
+        workbook("crosstab.xlsx", {"Referrals": down_across("July 2017", "2017-08", False)}),
+        DOWN_ACROSS,
+        partner="t-x-down",
+    ),
+    Case(
+        "crosstab: months as Excel dates",
+        workbook(
+            "crosstab.xlsx", {"Referrals": down_across(datetime(2017, 7, 1), datetime(2017, 8, 31))}
+        ),
+        DOWN_ACROSS,
+        partner="t-x-down",
+    ),
+    Case(
+        "crosstab the other way round: months down, force areas across, Total column",
+        workbook(
+            "crosstab.xlsx",
+            {
+                "Sheet1": [
+                    ["Month", "Cumbria", "Lancashire", "GMP", "Total"],
+                    [datetime(2017, 7, 1), 3, 12, 40, 55],
+                    ["Aug-17", 0, 15, 38, 53],
+                ]
+            },
+        ),
+        DOWN_ACROSS,
+        partner="t-x-months-down",
+    ),
+    Case(
+        "crosstab the other way round with a Total row and no Total column",
+        workbook(
+            "crosstab.xlsx",
+            {
+                "Sheet1": [
+                    ["", "Cumbria", "Lancashire", "Greater Manchester"],
+                    ["2017-07", 3, 12, 40],
+                    ["2017-08", 0, 15, 38],
+                    ["Total", 3, 27, 78],
+                ]
+            },
+        ),
+        DOWN_ACROSS,
+        partner="t-x-months-down",
+    ),
+    Case(
+        "crosstab: two-row heading, months merged over channels, Totals per month",
+        workbook(
+            "channels.xlsx",
+            {"Sheet1": TWO_ROW_HEADING},
+            merged={"Sheet1": ["B2:D2", "E2:G2", "H2:H3"]},
+        ),
+        TWO_ROW_EXPECTED,
+        partner="t-x-channels",
+    ),
+    Case(
+        "crosstab: two-row heading with the month only over its first channel (not merged)",
+        workbook("channels.xlsx", {"Sheet1": TWO_ROW_HEADING}),
+        TWO_ROW_EXPECTED,
+        partner="t-x-channels",
+    ),
+    Case(
+        "crosstab: one sheet per month",
+        workbook("months.xlsx", MONTH_SHEETS),
+        MONTH_SHEETS_EXPECTED,
+        partner="t-x-sheets",
+    ),
+    Case(
+        "crosstab: one sheet per month and a summary sheet to ignore",
+        workbook(
+            "months.xlsx",
+            {"Summary": [["Force", "Total"], ["Lancashire", 11], ["GMP", 20]], **MONTH_SHEETS},
+        ),
+        MONTH_SHEETS_EXPECTED,
+        partner="t-x-sheets",
+    ),
+    Case(
+        "crosstab: a Total that disagrees with its cells",
+        workbook("crosstab.xlsx", {"Referrals": down_across("Jul-17", "Aug-17", lancs_total=37)}),
+        "crosstab.xlsx: rejected: Total for Lancashire, row 5: 37 sent, cells add up to 27; ask "
+        "the partner which figure is right",
+        partner="t-x-down",
+    ),
+    Case(
+        "crosstab: a Total that disagrees, rejected under quarantine_rows too",
+        workbook("crosstab.xlsx", {"Referrals": down_across("Jul-17", "Aug-17", lancs_total=37)}),
+        "crosstab.xlsx: rejected: Total for Lancashire, row 5: 37 sent, cells add up to 27; ask "
+        "the partner which figure is right",
+        partner="t-x-quarantine",
+    ),
+    Case(
+        "crosstab: the same month on two sheets",
+        workbook("months.xlsx", {**MONTH_SHEETS, "July 2017": month_sheet((1, 1), (1, 1))}),
+        'months.xlsx: rejected: months.xlsx: sheet "Jul 2017" and sheet "July 2017" both hold '
+        "July 2017; send each month once (remove one of them, or correct its month).",
+        partner="t-x-sheets",
+    ),
+    Case(
+        "crosstab: the same month across two quarter sheets",
+        workbook("quarters.xlsx", QUARTER_SHEETS),
+        'quarters.xlsx: rejected: quarters.xlsx: sheet "Q3 part 1" and sheet "Q3 part 2" both '
+        "hold August 2017; send each month once (remove one of them, or correct its month).",
+        partner="t-x-quarters",
+    ),
+    Case(
+        "crosstab: a blank cell where the profile wants a figure",
+        workbook(
+            "crosstab.xlsx",
+            {"Referrals": [*down_across("Jul-17", "Aug-17", False)[:4], ["Lancashire", 12, None]]},
+        ),
+        'crosstab.xlsx: rejected: crosstab.xlsx: sheet "Referrals" cell C5 (Lancashire, Aug-17) '
+        "is blank; ask the partner to put 0 where there were no contacts, or set blank_cells = "
+        '"zero" in the profile\'s [crosstab].',
+        partner="t-x-down",
+    ),
+    Case(
+        "crosstab: blank cells read as zero where the profile says so",
+        workbook(
+            "crosstab.xlsx",
+            {"Referrals": [["", "Jul-17", "Aug-17"], ["Lancashire", 12, None], ["GMP", None, 4]]},
+        ),
+        [(JUL, LANCS, U, 12), (JUL, GM, U, 0), (AUG, LANCS, U, 0), (AUG, GM, U, 4)],
+        partner="t-x-blank-zero",
+    ),
+    Case(
+        "crosstab: a heading that is not a month",
+        workbook(
+            "crosstab.xlsx",
+            {"Referrals": [["Force", "Jul-17", "Aug-17", "Notes"], ["Lancashire", 12, 15, "ok"]]},
+        ),
+        'crosstab.xlsx: rejected: crosstab.xlsx: sheet "Referrals" heading "Notes" (cell D1) is '
+        "not a month (write months like Jul-17, July 2017 or 2017-07); fix it, or list it under "
+        "drop_columns in the profile if it is not data.",
+        partner="t-x-down",
+    ),
+    Case(
+        "crosstab: a CSV file",
+        csv_file(
+            [["Cumbria", "3", "0"], ["Lancashire", "12", "15"], ["GMP", "40", "38"]],
+            "crosstab.csv",
+            headings=["Force area", "Jul-17", "Aug-17"],
+        ),
+        DOWN_ACROSS,
+        partner="t-x-down",
+    ),
+    Case(
+        "crosstab: a row label that is no force area",
+        workbook(
+            "crosstab.xlsx",
+            {"Referrals": [["", "Jul-17", "Aug-17"], ["Lancashire", 12, 1], ["Atlantis", 1, 2]]},
+        ),
+        "crosstab.xlsx: rejected: Force area is not a police force area of England and Wales "
+        "(add the spelling to the profile's [values.force_area]) on 1 row(s) (rows 3)",
+        partner="t-x-down",
+    ),
+]
+CASES += CROSSTAB_CASES
+CROSSTAB_PROFILES = {
+    "t-x-down": CROSSTAB_PROFILE,
+    "t-x-quarantine": CROSSTAB_PROFILE,
+    "t-x-months-down": MONTHS_DOWN_PROFILE,
+    "t-x-channels": CHANNELS_PROFILE,
+    "t-x-sheets": SHEET_MONTHS_PROFILE,
+    "t-x-quarters": CROSSTAB_PROFILE.replace(
+        'layout = "crosstab"', 'layout = "crosstab"\nsheets = "all"'
+    ),
+    "t-x-blank-zero": CROSSTAB_PROFILE + 'blank_cells = "zero"\n',
+}
+
 
 @pytest.fixture
 def messy_settings(partner_settings: Settings) -> Settings:
     write_profile(partner_settings.partners_dir, "t-counts", COUNTS_PROFILE)
+    for partner, template in CROSSTAB_PROFILES.items():
+        on_invalid = "quarantine_rows" if partner == "t-x-quarantine" else "reject_file"
+        write_profile(partner_settings.partners_dir, partner, template, on_invalid)
     return partner_settings
 
 
@@ -379,10 +622,9 @@ def test_messy_file(
     code, out, err = run_cli(messy_settings, case.partner, path, monkeypatch, capsys)
     assert "Traceback" not in out + err
     with engine.connect() as connection:
-        stored = [
-            tuple(r)
-            for r in connection.execute(COUNTS if case.partner == "t-counts" else CANONICAL)
-        ]
+        query = CROSSTAB_COUNTS if case.partner.startswith("t-x-") else CANONICAL
+        query = COUNTS if case.partner == "t-counts" else query
+        stored = [tuple(r) for r in connection.execute(query)]
     if isinstance(case.expected, list):
         assert code == 0, out + err
         assert stored == case.expected

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import pytest
+from sqlalchemy.engine import Engine
+
+from flows.cli import main
+from flows.core.settings import Settings
 from flows.demo import force_totals, write_nw_helpline
 from flows.intake.profile_draft import draft_profile
 from flows.intake.profiles import load_profile
-from tests.partner_files import write_xlsx
+from tests.conftest import helpline_env
+from tests.partner_files import (
+    MONTH_SHEETS,
+    TWO_ROW_HEADING,
+    down_across,
+    write_csv,
+    write_workbook,
+    write_xlsx,
+)
 
 
 def test_draft_from_a_messy_records_export(tmp_path: Path) -> None:
@@ -41,3 +55,77 @@ def test_draft_recognises_the_counts_layout(tmp_path: Path) -> None:
     )
     assert "header_row = 2" in text
     assert "[values.force_area]\n\n" in text or text.rstrip().endswith("[values.force_area]")
+
+
+# A sample of each crosstab shape: `profile draft` on it, then `ingest` with the profile drafted.
+DRAFT_SAMPLES = {
+    "force areas down, months across, Totals": (
+        lambda folder: write_workbook(
+            folder / "sample.xlsx", {"Referrals": down_across("Jul-17", "Aug-17")}
+        ),
+        6,
+    ),
+    "months down, force areas across": (
+        lambda folder: write_workbook(
+            folder / "sample.xlsx",
+            {
+                "Sheet1": [
+                    ["Month", "Cumbria", "Lancashire", "GMP", "Total"],
+                    [datetime(2017, 7, 1), 3, 12, 40, 55],
+                    [datetime(2017, 8, 1), 0, 15, 38, 53],
+                    [datetime(2017, 9, 1), 1, 11, 30, 42],
+                ]
+            },
+        ),
+        9,
+    ),
+    "two-row heading with merged months": (
+        lambda folder: write_workbook(
+            folder / "sample.xlsx",
+            {"Sheet1": TWO_ROW_HEADING},
+            merged={"Sheet1": ["B2:D2", "E2:G2", "H2:H3"]},
+        ),
+        8,
+    ),
+    "month-named sheets and a summary": (
+        lambda folder: write_workbook(
+            folder / "sample.xlsx",
+            {"Summary": [["Force", "Total"], ["Lancashire", 11], ["GMP", 20]], **MONTH_SHEETS},
+        ),
+        8,
+    ),
+    "blank cells in a crosstab CSV": (
+        lambda folder: write_csv(
+            folder / "sample.csv",
+            [["Cumbria", "3", ""], ["Lancashire", "12", "15"]],
+            headings=["Force area", "Jul-17", "Aug-17"],
+        ),
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(DRAFT_SAMPLES))
+def test_a_drafted_crosstab_profile_ingests_its_sample(
+    shape: str,
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make, rows = DRAFT_SAMPLES[shape]
+    sample = make(tmp_path)
+    partners = tmp_path / "partners"
+    partners.mkdir()
+    for key, value in helpline_env(settings, HELPLINE_PARTNERS_DIR=str(partners)).items():
+        if key.startswith("HELPLINE_"):
+            monkeypatch.setenv(key, value)
+    assert main(["profile", "draft", str(sample), "--id", "new-partner"]) == 0
+    drafted = capsys.readouterr().out
+    assert 'layout = "crosstab"' in drafted
+    (partners / "new-partner.toml").write_text(drafted, encoding="utf-8")
+    code = main(["ingest", "--partner", "new-partner", str(sample)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"{sample.name}: accepted, {rows} rows, " in out
