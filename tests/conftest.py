@@ -6,6 +6,7 @@ import os
 import secrets
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -65,10 +66,10 @@ def _with_database(url: str, name: str) -> str:
     return str(sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False))
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = _server_url(tmp_path_factory.mktemp("pg"))
-    name = f"helpline_test_{os.getpid()}_{secrets.token_hex(4)}"
+@contextmanager
+def own_database(server: str, prefix: str) -> Iterator[str]:
+    """A new database on the server, named for this process, dropped however the block ends."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = sa.engine.make_url(server).set(drivername="postgresql")
     conninfo = admin.render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as connection:
@@ -82,21 +83,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             )
 
 
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _server_url(tmp_path_factory.mktemp("pg"))
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    with own_database(server_url, "helpline_test") as url:
+        yield url
+
+
 @pytest.fixture
-def scratch_database(database_url: str) -> Iterator[str]:
+def scratch_database(server_url: str) -> Iterator[str]:
     """An empty database of its own on the session's server, dropped after the test."""
-    name = f"helpline_scratch_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = sa.engine.make_url(database_url).set(drivername="postgresql", database="postgres")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _with_database(conninfo, name)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with own_database(server_url, "helpline_scratch") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
