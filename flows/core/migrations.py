@@ -103,6 +103,11 @@ _MAY_NOT_UPGRADE = (
     "The database schema needs upgrading and this login may not change it; run "
     "`helpline db upgrade` with the owner's HELPLINE_DATABASE_URL."
 )
+_NO_SCHEMA_YET = (
+    "This login may not create the helpline schema, and nobody has yet; run `helpline db init` "
+    "once with a Postgres superuser's --admin-url (it creates the schema's owner role and the "
+    "logins), then use the migrator login for `helpline db upgrade`."
+)
 
 
 def migrations_table_exists(connection: Connection) -> bool:
@@ -152,7 +157,9 @@ def upgrade(engine: Engine) -> list[Migration]:
         cause = error.orig if isinstance(error, sa.exc.ProgrammingError) else error
         if not isinstance(cause, psycopg.errors.InsufficientPrivilege):
             raise
-        raise HelplineError(_MAY_NOT_UPGRADE) from None
+        with engine.connect() as connection:
+            has_schema = run_query(connection, "helpline_schema_exists").scalar_one()
+        raise HelplineError(_MAY_NOT_UPGRADE if has_schema else _NO_SCHEMA_YET) from None
 
 
 def _apply_pending(engine: Engine) -> list[Migration]:
