@@ -71,6 +71,7 @@ TASK_OPTIONS: dict[str, Any] = {
 
 P = ParamSpec("P")
 R = TypeVar("R")
+U = TypeVar("U")
 
 
 def retrying(step: Task[P, R], settings: Settings) -> Task[P, R]:
@@ -87,9 +88,13 @@ def connect_database(settings: Settings) -> Any:
     return ready_engine(settings)
 
 
+def file_name(waiting: WaitingFile) -> str:
+    """partner/file, as the sweep's logs, task runs and artifacts name it."""
+    return clean_text(f"{waiting.partner_id}/{waiting.path.name}")
+
+
 def _file_run_name() -> str:
-    waiting = task_run.parameters["waiting"]
-    return clean_text(f"ingest-{waiting.partner_id}-{waiting.path.name}")
+    return f"ingest-{file_name(task_run.parameters['waiting'])}"
 
 
 @task(name="ingest_file", task_run_name=_file_run_name, **TASK_OPTIONS)
@@ -147,13 +152,13 @@ class UnitRun:
 
 
 def run_each(
-    step: Callable[..., State[Any]], units: Sequence[Any], name: Callable[[Any], str], *args: Any
+    units: Sequence[U], name: Callable[[U], str], run_one: Callable[[U], State[Any]]
 ) -> list[UnitRun]:
     """One task run per unit, in order; a failed unit does not stop the others, except a
     ConfigurationError, which no later unit could get past either."""
     runs = []
     for unit in units:
-        state = step(*args, unit, return_state=True)
+        state = run_one(unit)
         if state.is_completed():
             runs.append(UnitRun(name(unit), state.result()))
             continue
@@ -230,8 +235,10 @@ def ingest_inbox() -> list[dict[str, str]] | State[Any]:
         settings = load_settings()
         engine = retrying(connect_database, settings)(settings)
         waiting = list_waiting_files(settings.inbox_dir)
-        name = lambda file: clean_text(f"{file.partner_id}/{file.path.name}")  # noqa: E731
-        runs = run_each(retrying(ingest_file, settings), waiting, name, engine, settings)
+        step = retrying(ingest_file, settings)
+        runs = run_each(
+            waiting, file_name, lambda file: step(engine, settings, file, return_state=True)
+        )
     except HelplineError as error:
         return failed_run(error)
     rows = publish_sweep_artifacts(runs)
@@ -276,7 +283,9 @@ def backfill(
         periods = periods_between(Period.parse(start), Period.parse(end))
         engine = retrying(connect_database, settings)(settings)
         step = retrying(backfill_period, settings)
-        runs = run_each(step, periods, str, engine, settings, missing_only, send)
+        runs = run_each(
+            periods, str, lambda p: step(engine, settings, p, missing_only, send, return_state=True)
+        )
     except HelplineError as error:
         return failed_run(error)
     rows = [
