@@ -12,15 +12,25 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pgserver
-
 from tests.loopback import free_port
 
-BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
+
+def postgres_binaries() -> Path:
+    with warnings.catch_warnings():
+        # platformdirs warns about XDG_RUNTIME_DIR when pgserver is imported on a server.
+        warnings.simplefilter("ignore")
+        import pgserver
+        from pgserver.utils import ensure_user_exists
+
+    if os.geteuid() == 0:
+        # initdb refuses to run as root; pgserver keeps an unprivileged user for this.
+        ensure_user_exists("pgserver")
+    return Path(pgserver.__file__).parent / "pginstall" / "bin"
 
 
 def _run(command: list[str], user: str | None) -> None:
@@ -33,14 +43,10 @@ def _run(command: list[str], user: str | None) -> None:
 @contextmanager
 def empty_postgres_server(superuser_password: str) -> Iterator[str]:
     """Start it, yield the superuser URL (postgres, scram-sha-256 over TCP), then delete it."""
+    binaries = postgres_binaries()
     base = Path(tempfile.mkdtemp(prefix="helpline-pg-"))
-    user = None
-    if os.geteuid() == 0:
-        # initdb refuses to run as root; pgserver keeps an unprivileged user for this.
-        from pgserver.utils import ensure_user_exists
-
-        user = "pgserver"
-        ensure_user_exists(user)
+    user = "pgserver" if os.geteuid() == 0 else None
+    if user is not None:
         account = pwd.getpwnam(user)
         os.chown(base, account.pw_uid, account.pw_gid)
     data, password_file = base / "data", base / "superuser-password"
@@ -50,7 +56,7 @@ def empty_postgres_server(superuser_password: str) -> Iterator[str]:
     port = free_port()
     _run(
         [
-            str(BIN / "initdb"),
+            str(binaries / "initdb"),
             "-D",
             str(data),
             "-U",
@@ -65,10 +71,10 @@ def empty_postgres_server(superuser_password: str) -> Iterator[str]:
     )
     options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off"
     start = ["-w", "-t", "60", "-o", options, "-l", str(base / "server.log"), "start"]
-    _run([str(BIN / "pg_ctl"), "-D", str(data), *start], user)
+    _run([str(binaries / "pg_ctl"), "-D", str(data), *start], user)
     try:
         yield f"postgresql://postgres:{superuser_password}@127.0.0.1:{port}/postgres"
     finally:
-        stop = [str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+        stop = [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
         subprocess.run(stop, user=user, capture_output=True, timeout=60, check=False)
         shutil.rmtree(base, ignore_errors=True)
