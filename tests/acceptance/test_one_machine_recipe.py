@@ -187,6 +187,7 @@ def test_the_one_machine_recipe_from_a_fresh_clone(
     finally:
         for process in reversed(background):
             stop(process)
+        shutil.rmtree(clone / ".venv", ignore_errors=True)  # a gigabyte nobody needs afterwards
 
     db_init, sweep, report = transcript[2], transcript[6], transcript[7]
     assert "created role helpline_owner" in db_init
