@@ -177,7 +177,10 @@ def failures_of(runs: list[UnitRun], total: int, noun: str) -> HelplineError | N
     failed = [f"{run.name}: {run.failure}" for run in runs if run.failure is not None]
     if not failed:
         return None
-    return HelplineError(f"{len(failed)} of {total} {noun} failed: " + "; ".join(failed))
+    unstarted = f"; {total - len(runs)} not started" if len(runs) < total else ""
+    return HelplineError(
+        f"{len(failed)} of {total} {noun} failed: " + "; ".join(failed) + unstarted
+    )
 
 
 def failed_run(error: HelplineError) -> State[Any]:

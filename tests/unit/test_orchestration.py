@@ -115,6 +115,9 @@ def test_a_configuration_error_stops_the_run_before_the_next_unit() -> None:
     runs = run_each(list(by_name), str, run_one)
     assert asked == ["a", "b"]  # c is never started, so never touched
     assert [run.failure for run in runs] == [None, "Database refused b."]
+    failure = failures_of(runs, 3, "file(s)")
+    assert failure is not None
+    assert failure.message == "1 of 3 file(s) failed: b: Database refused b.; 1 not started"
 
 
 def test_every_unit_done_means_no_failure() -> None:
