@@ -260,3 +260,18 @@ def test_db_init_refuses_bad_urls_with_one_line(
     assert result.code == 1
     assert result.err.startswith(expected), result.err
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_db_init_without_an_admin_url_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = helpline(["db", "init"], {}, monkeypatch, capsys, tmp_path)
+    assert result.code == 2
+    # In this process the program is called pytest, hence the end of the line is compared.
+    assert result.err.startswith(
+        "error: Missing option '--admin-url' (env var: 'HELPLINE_ADMIN_URL'). (see '"
+    )
+    assert result.err.endswith(" db init --help')\n") and result.err.count("\n") == 1
+    helped = helpline(["db", "init", "--help"], {}, monkeypatch, capsys, tmp_path)
+    assert helped.code == 0 and " db init [OPTIONS]" in helped.out
+    assert "HELPLINE_MIGRATOR_URL" in helped.out
