@@ -174,6 +174,12 @@ def _apply_pending(engine: Engine) -> list[Migration]:
         with engine.begin() as connection:
             run_query(connection, "lock_migrations")
             done = {row.version: row for row in run_query(connection, "list_applied_migrations")}
+            if (
+                migration.version not in done
+                and not run_query(connection, "may_change_schema").scalar_one()
+            ):
+                # Say so before running it: a statement on a missing object would fail first.
+                raise HelplineError(_MAY_NOT_UPGRADE)
             if migration.version in done:
                 if done[migration.version].checksum != migration.checksum:
                     raise HelplineError(
@@ -181,6 +187,10 @@ def _apply_pending(engine: Engine) -> list[Migration]:
                         "add a new numbered migration instead."
                     )
                 continue
+            if not run_query(connection, "may_change_schema").scalar_one():
+                # Said before running it: its statements could fail for another reason first
+                # (e.g. a table it drops that is already gone), hiding the real one.
+                raise HelplineError(_MAY_NOT_UPGRADE)
             apply_migration(connection, migration)
             applied_now.append(migration)
     check_reference_data(engine, migrations, record=True)
