@@ -10,8 +10,11 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.helpline/prefect
+# The local Prefect server's port (Prefect's own setting); every target below reaches it there.
+PREFECT_SERVER_API_PORT ?= 4200
 
-.PHONY: help install demo test lint format bench reliability server deploy worker clean
+.PHONY: help install demo test lint format bench reliability server deploy worker run-sweep \
+	run-report run-backfill clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,7 +26,7 @@ $(UV): | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(BIN)/python
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --compile-bytecode --python $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv and install the project from uv.lock
@@ -56,19 +59,37 @@ bench: install ## Benchmark ingest and report at 100k, 300k and 1M rows (writes 
 reliability: install ## Fuzz, fault and hostile-input suite with a per-area survival table (300 examples per property)
 	HELPLINE_FUZZ_EXAMPLES=300 $(BIN)/python tests/reliability/run_report.py
 
-server: install ## Run a local Prefect server on 127.0.0.1:4200
-	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+server: install ## Run a local Prefect server on 127.0.0.1:4200 (PREFECT_SERVER_API_PORT)
+	mkdir -p "$(PREFECT_HOME)"
+	$(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_SERVER_API_PORT)
 
 deploy: install ## Register the deployments in deploy/prefect.yaml with the server at PREFECT_API_URL
 	$(BIN)/prefect work-pool create helpline --type process --overwrite
 	$(BIN)/prefect --no-prompt deploy --all --prefect-file deploy/prefect.yaml
 
-worker: install ## Start a process worker for the helpline work pool
+worker: install ## Start a process worker for the helpline work pool, running flows in this checkout
 	$(BIN)/prefect worker start --pool helpline --type process
 
+run-sweep: install ## Sweep the inbox now on the worker and wait for the result
+	$(BIN)/prefect deployment run ingest_inbox/inbox-sweep --watch
+
+# PERIOD unset: the last complete half-year. SEND=true emails the recipients as well.
+run-report: install ## Build a workbook on the worker and wait: make run-report PERIOD=2018-H1 [SEND=true]
+	$(BIN)/prefect deployment run six_monthly_report/six-monthly-report --watch \
+	  $(if $(PERIOD),--param period=$(PERIOD)) $(if $(SEND),--param send=$(SEND))
+
+run-backfill: install ## Build a range of workbooks on the worker: make run-backfill FROM=2017-H2 TO=2018-H1
+	$(BIN)/prefect deployment run backfill/backfill --watch --param start=$(FROM) --param end=$(TO)
+
 # Only these targets talk to a server; tests run Prefect without one.
-deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:4200/api
-deploy worker: export HELPLINE_REPO_DIR ?= $(CURDIR)
+deploy worker run-sweep run-report run-backfill: \
+	export PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_SERVER_API_PORT)/api
+worker: export HELPLINE_REPO_DIR ?= $(CURDIR)
+# The worker asks for runs every 2 s (Prefect's default, 10 s, is up to 10 s of waiting for a
+# run started by hand) and starts a scheduled run's process up to a minute early, so the
+# start-up is over by the scheduled time.
+worker: export PREFECT_WORKER_QUERY_SECONDS ?= 2
+worker: export PREFECT_WORKER_PREFETCH_SECONDS ?= 60
 
 clean: ## Remove generated output (keeps .venv and the embedded database)
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

@@ -70,6 +70,33 @@ def db_upgrade() -> None:
         out.print("database is up to date")
 
 
+@db_app.command("init")
+def db_init(
+    admin_url: Annotated[
+        str,
+        typer.Option(
+            envvar="HELPLINE_ADMIN_URL",
+            help="A Postgres superuser's URL, used only here, e.g. "
+            "postgresql://postgres@127.0.0.1:5432/postgres.",
+        ),
+    ],
+    migrator_url: Annotated[
+        str,
+        typer.Option(
+            envvar="HELPLINE_MIGRATOR_URL",
+            help="The login that will run `db upgrade`, e.g. "
+            "postgresql://helpline_migrator:PASSWORD@127.0.0.1:5432/helpline.",
+        ),
+    ],
+) -> None:
+    """Once, on an empty server: the schema's owner role, the database, then the migrator and
+    service logins (the service's is HELPLINE_DATABASE_URL), then the migrations (safe to repeat).
+    """
+    from flows.core.bootstrap import init_database
+
+    init_database(load_settings(), admin_url, migrator_url, say)
+
+
 @app.command()
 def ingest(
     files: Annotated[

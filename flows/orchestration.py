@@ -1,66 +1,86 @@
-"""Prefect flows: recipes of verb_noun steps, each a thin task over a plain function."""
+"""Prefect flows: recipes of verb_noun steps, each a thin task over a plain function.
+
+The inbox sweep runs one task per file and a backfill one task per period, so each unit has
+its own state, retries and logs. Only a TransientError is retried; a ConfigurationError stops
+the run at once. A run that cannot finish ends Failed with one line: its state message and a
+single ERROR log line, with no traceback for the product's own errors.
+"""
 
 from __future__ import annotations
 
-import math
-import os
-from pathlib import Path
-from typing import Any
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect import Task, flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
+from prefect.exceptions import FailedRun
+from prefect.runtime import task_run
 from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 
-from flows import commands
 from flows.core.errors import TRANSIENT_ERRORS, ConfigurationError, HelplineError
 from flows.core.migrations import ready_engine
-from flows.core.periods import Period, last_complete_period
+from flows.core.periods import Period, last_complete_period, periods_between
+from flows.core.safe_text import clean_text
 from flows.core.scope import Scope
-from flows.core.settings import Settings
-from flows.intake import inbox
-from flows.intake.outcome import IngestOutcome
-from flows.report import backfill as backfill_steps
-from flows.report import edition as report
+from flows.core.settings import Settings, load_settings
+from flows.report.backfill import PeriodResult
+
+if TYPE_CHECKING:  # the report's runs need not import the intake wing
+    from flows.intake.inbox import SweepResult, WaitingFile
+    from flows.report.edition import Edition
+
+
+class QuietProductErrors(logging.Filter):
+    """Our errors are one line; the run has already logged that line.
+
+    Drops the engine's epilogue for a returned Failed state (re-raised as FailedRun and logged
+    with a traceback) and the traceback of a HelplineError; a real bug keeps its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, FailedRun):
+            return record.getMessage() != "Engine execution exited with unexpected exception"
+        if isinstance(error, HelplineError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _logger in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_logger).addFilter(QuietProductErrors())
 
 
 def is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
     """Retry only what a retry can fix: the database or mail server being unreachable."""
-    error = state.result(raise_on_failure=False)
-    return isinstance(error, TRANSIENT_ERRORS)
-
-
-RETRY_BACKOFF_VARIABLE = "HELPLINE_RETRY_BACKOFF_SECONDS"
-
-
-def retry_backoff_seconds() -> float:
-    """The first retry's delay (then doubled each time): HELPLINE_RETRY_BACKOFF_SECONDS, or 5.
-
-    Read when this module is imported, i.e. once per flow run process on a worker.
-    """
-    text = os.environ.get(RETRY_BACKOFF_VARIABLE, "").strip()
-    try:
-        seconds = float(text) if text else 5.0
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and 0 <= seconds <= 3600):
-        raise ConfigurationError(
-            f"{RETRY_BACKOFF_VARIABLE} must be a number of seconds from 0 to 3600, got {text!r}."
-        )
-    return seconds
+    return isinstance(state.result(raise_on_failure=False), TRANSIENT_ERRORS)
 
 
 TASK_OPTIONS: dict[str, Any] = {
     # Engines and settings are not hashable inputs; every run reads fresh data anyway.
     "cache_policy": NO_CACHE,
     "retries": 3,
-    # 5, 10 then 20 seconds (each +/- jitter) by default.
-    "retry_delay_seconds": exponential_backoff(backoff_factor=retry_backoff_seconds()),
     "retry_jitter_factor": 0.5,
     "retry_condition_fn": is_transient,
 }
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+U = TypeVar("U")
+
+
+def retrying(step: Task[P, R], settings: Settings) -> Task[P, R]:
+    """The task with this run's delays: 5, 10 then 20 s by default (+/- jitter).
+
+    Read from the settings inside the run, so a bad value fails the run with one line.
+    """
+    delays = exponential_backoff(backoff_factor=settings.retry_backoff_seconds)
+    return step.with_options(retry_delay_seconds=delays)
 
 
 @task(name="connect_database", **TASK_OPTIONS)
@@ -68,79 +88,140 @@ def connect_database(settings: Settings) -> Any:
     return ready_engine(settings)
 
 
-@task(name="sweep_inbox", **TASK_OPTIONS)
-def sweep_inbox(engine: Any, settings: Settings) -> list[IngestOutcome]:
+def file_name(waiting: WaitingFile) -> str:
+    """partner/file, as the sweep's logs, task runs and artifacts name it."""
+    return clean_text(f"{waiting.partner_id}/{waiting.path.name}")
+
+
+def _file_run_name() -> str:
+    return f"ingest-{file_name(task_run.parameters['waiting'])}"
+
+
+@task(name="ingest_file", task_run_name=_file_run_name, **TASK_OPTIONS)
+def ingest_file(engine: Any, settings: Settings, waiting: WaitingFile) -> SweepResult:
+    """One inbox file, filed under processed/ or rejected/; a rejection is logged as a warning."""
+    from flows.intake.inbox import sweep_file
+
+    result = sweep_file(engine, settings, waiting)
     logger = get_run_logger()
-    results = inbox.sweep_inbox(engine, settings, say=logger.info)
-    return [result.outcome for result in results if result.outcome is not None]
+    (logger.info if result.ok or result.state == "duplicate" else logger.warning)(result.line())
+    return result
 
 
 @task(name="build_workbook", **TASK_OPTIONS)
-def build_workbook(engine: Any, settings: Settings, period: Period, scope: Scope) -> report.Edition:
-    return report.build_edition(engine, settings, period, scope)
+def build_workbook(engine: Any, settings: Settings, period: Period, scope: Scope) -> Edition:
+    from flows.report.edition import build_edition
+
+    return build_edition(engine, settings, period, scope)
 
 
-@task(name="backfill_periods", **TASK_OPTIONS)
-def backfill_periods(
-    engine: Any, settings: Settings, start: Period, end: Period, missing_only: bool, send: bool
-) -> list[backfill_steps.PeriodResult]:
-    logger = get_run_logger()
-    deliver = commands.delivery_for_backfill(engine, settings) if send else None
-    return backfill_steps.backfill(
-        engine,
-        settings,
-        start,
-        end,
-        missing_only=missing_only,
-        deliver=deliver,
-        on_result=lambda result: logger.info(result.line()),
+def delivery(engine: Any, settings: Settings) -> Callable[[Edition], str]:
+    """Email an edition to each recipient of its scope, once (the delivery ledger makes a retry
+    safe). Prefect's retry is the only retry layer here: the mailer tries each message once."""
+    from flows.commands import delivery_for_backfill
+    from flows.delivery.mail import Mailer
+
+    return delivery_for_backfill(engine, settings, mailer=Mailer(settings, attempts=1))
+
+
+@task(name="email_recipients", **TASK_OPTIONS)
+def email_recipients(engine: Any, settings: Settings, edition: Edition) -> str:
+    return delivery(engine, settings)(edition)
+
+
+@task(name="backfill_period", task_run_name="backfill-{period}", **TASK_OPTIONS)
+def backfill_period(
+    engine: Any, settings: Settings, period: Period, missing_only: bool, send: bool
+) -> PeriodResult:
+    """One period's workbook (emailed with send); raises what stopped it, for Prefect to see."""
+    from flows.report.backfill import build_period
+
+    deliver = delivery(engine, settings) if send else None
+    result = build_period(engine, settings, period, missing_only, deliver)
+    get_run_logger().info(result.line())
+    return result
+
+
+@dataclass(frozen=True)
+class UnitRun:
+    """One file or period of a run: its result, or the one-line reason it failed."""
+
+    name: str
+    result: Any = None
+    failure: str | None = None
+
+
+def run_each(
+    units: Sequence[U], name: Callable[[U], str], run_one: Callable[[U], State[Any]]
+) -> list[UnitRun]:
+    """One task run per unit, in order; a failed unit does not stop the others, except a
+    ConfigurationError, which no later unit could get past either."""
+    runs = []
+    for unit in units:
+        state = run_one(unit)
+        if state.is_completed():
+            runs.append(UnitRun(name(unit), state.result()))
+            continue
+        error = state.result(raise_on_failure=False)
+        if isinstance(error, HelplineError):
+            runs.append(UnitRun(name(unit), failure=error.message))
+        else:  # a bug: keep its traceback in the flow's log
+            get_run_logger().error("%s: unexpected error", name(unit), exc_info=error)
+            runs.append(UnitRun(name(unit), failure=f"unexpected {type(error).__name__}: {error}"))
+        if isinstance(error, ConfigurationError):
+            break
+    return runs
+
+
+def failures_of(runs: list[UnitRun], total: int, noun: str) -> HelplineError | None:
+    failed = [f"{run.name}: {run.failure}" for run in runs if run.failure is not None]
+    if not failed:
+        return None
+    unstarted = f"; {total - len(runs)} not started" if len(runs) < total else ""
+    return HelplineError(
+        f"{len(failed)} of {total} {noun} failed: " + "; ".join(failed) + unstarted
     )
 
 
 def failed_run(error: HelplineError) -> State[Any]:
-    """End the run Failed with the error's one-line message as the state message.
-
-    Logged once, without a traceback: the message already says what is wrong and what to do.
-    """
+    """End the run Failed: the error's one line is the state message and one ERROR line."""
     get_run_logger().error(error.message)
     return Failed(message=error.message)
 
 
-def publish_ingest_artifacts(outcomes: list[IngestOutcome]) -> None:
-    rows = [
-        {
-            "file": o.file_name,
-            "partner": o.partner_id,
-            "status": o.status,
-            "rows loaded": o.rows_loaded,
-            "reason": o.reason or "",
-        }
-        for o in outcomes
-    ]
-    create_table_artifact(rows, key="inbox-sweep", description="Files ingested by this sweep")
-    failures = [
-        f"- **{o.file_name}**: {failure.rule} ({failure.rows_affected} rows)"
-        for o in outcomes
-        if o.validation is not None
-        for failure in o.validation.failures
-    ]
-    create_markdown_artifact(
-        "# Validation summary\n\n" + ("\n".join(failures) or "Every rule passed."),
-        key="validation-summary",
-    )
+def publish_sweep_artifacts(runs: list[UnitRun]) -> list[dict[str, str]]:
+    """Every file of the sweep, ingested, rejected, left in the inbox or failed, with why."""
+    rows, checks = [], []
+    for run in runs:
+        result: SweepResult | None = run.result
+        state = result.state if result else "failed"
+        detail = result.detail if result else run.failure or ""
+        loaded = result.outcome.rows_loaded if result and result.outcome else 0
+        rows.append(
+            {"file": run.name, "result": state, "rows loaded": str(loaded), "reason": detail}
+        )
+        note = result.validation_note if result else f"not finished: {run.failure}"
+        checks.append({"file": run.name, "result": state, "validation": note})
+    create_table_artifact(rows, key="inbox-sweep", description="Every file this sweep found")
+    create_table_artifact(checks, key="validation-summary", description="Validation, per file")
+    return rows
 
 
-def publish_edition_artifacts(edition: report.Edition) -> None:
+def publish_edition_artifacts(edition: Edition) -> None:
     rows = [
         {"region": region, "previous": str(prev), "current": str(cur), "change (%)": str(pct)}
         for region, prev, cur, pct in edition.headline
     ]
     create_table_artifact(rows, key="headline-figures", description=f"{edition.period} figures")
-    create_link_artifact(
-        Path(edition.path).resolve().as_uri(),
-        link_text=Path(edition.path).name,
+    table = "\n".join(
+        f"| {r['region']} | {r['previous']} | {r['current']} | {r['change (%)']} |" for r in rows
+    )
+    create_markdown_artifact(
+        f"# Workbook for {edition.period} ({edition.scope})\n\n"
+        f"Path on the worker: `{clean_text(str(edition.path.resolve()))}`\n\n"
+        "| region | previous | current | change (%) |\n| --- | ---: | ---: | ---: |\n" + table,
         key="workbook",
-        description=f"Workbook for {edition.period} ({edition.scope})",
+        description=f"Workbook for {edition.period} ({edition.scope}), on the worker's disk",
     )
     create_markdown_artifact(
         "# Key points\n\n" + "\n".join(f"- {point}" for point in edition.key_points),
@@ -149,41 +230,26 @@ def publish_edition_artifacts(edition: report.Edition) -> None:
 
 
 @flow(name="ingest_inbox", log_prints=True)
-def ingest_inbox() -> list[IngestOutcome] | State[Any]:
-    """Ingest every settled file in the inbox; a rejected file is an outcome, not a failure."""
+def ingest_inbox() -> list[dict[str, str]] | State[Any]:
+    """Ingest each settled inbox file in its own task run; a rejected file is an outcome."""
+    from flows.intake.inbox import list_waiting_files
+
     try:
-        settings = Settings()
-        engine = connect_database(settings)
-        outcomes = sweep_inbox(engine, settings)
+        settings = load_settings()
+        engine = retrying(connect_database, settings)(settings)
+        waiting = list_waiting_files(settings.inbox_dir)
+        step = retrying(ingest_file, settings)
+        runs = run_each(
+            waiting, file_name, lambda file: step(engine, settings, file, return_state=True)
+        )
     except HelplineError as error:
         return failed_run(error)
-    publish_ingest_artifacts(outcomes)
-    return outcomes
-
-
-@task(name="email_recipients", **TASK_OPTIONS)
-def email_recipients(engine: Any, settings: Settings, edition: report.Edition) -> str:
-    """Each recipient gets their scope's workbook once; the ledger makes a retry safe."""
-    from flows.core.errors import DeliveryUnavailable
-    from flows.delivery.ledger import send_period
-    from flows.delivery.recipients import load_recipients
-
-    logger = get_run_logger()
-    results = send_period(
-        engine,
-        settings,
-        edition.period,
-        load_recipients(settings.recipients_file),
-        False,
-        built={edition.scope: edition},
-        on_result=lambda result: logger.info(result.line()),
-    )
-    if any(result.transient for result in results):
-        raise DeliveryUnavailable("The mail server refused some messages for now; retrying.")
-    failed = [result.line() for result in results if result.state == "failed"]
-    if failed:
-        raise HelplineError(f"{len(failed)} recipient(s) not emailed: {failed[0]}")
-    return f"{len(results)} recipient(s) handled"
+    rows = publish_sweep_artifacts(runs)
+    failure = failures_of(runs, len(waiting), "file(s)")
+    if failure is not None:
+        return failed_run(failure)
+    get_run_logger().info("%d file(s) swept from %s", len(runs), settings.inbox_dir)
+    return rows
 
 
 @flow(name="six_monthly_report", log_prints=True)
@@ -195,14 +261,15 @@ def six_monthly_report(
     With send, email every recipient their scope's workbook, never twice for one edition.
     """
     try:
-        settings = Settings()
+        settings = load_settings()
         chosen = Period.parse(period) if period else last_complete_period()
         chosen_scope = Scope.parse(scope)
-        engine = connect_database(settings)
-        edition = build_workbook(engine, settings, chosen, chosen_scope)
+        engine = retrying(connect_database, settings)(settings)
+        edition = retrying(build_workbook, settings)(engine, settings, chosen, chosen_scope)
         publish_edition_artifacts(edition)
         if send:
-            get_run_logger().info(email_recipients(engine, settings, edition))
+            sent = retrying(email_recipients, settings)(engine, settings, edition)
+            get_run_logger().info(sent)
     except HelplineError as error:
         return failed_run(error)
     get_run_logger().info("workbook for %s written to %s", chosen, edition.path)
@@ -213,27 +280,21 @@ def six_monthly_report(
 def backfill(
     start: str, end: str, missing_only: bool = False, send: bool = False
 ) -> list[dict[str, str]] | State[Any]:
-    """Build each period's workbook; one result per period, failures reported, not fatal."""
+    """Build each period's workbook in its own task run; a failed period stops no other."""
     try:
-        settings = Settings()
-        first, last = Period.parse(start), Period.parse(end)
-        engine = connect_database(settings)
-        results = backfill_periods(engine, settings, first, last, missing_only, send)
+        settings = load_settings()
+        periods = periods_between(Period.parse(start), Period.parse(end))
+        engine = retrying(connect_database, settings)(settings)
+        step = retrying(backfill_period, settings)
+        runs = run_each(
+            periods, str, lambda p: step(engine, settings, p, missing_only, send, return_state=True)
+        )
     except HelplineError as error:
         return failed_run(error)
     rows = [
-        {
-            "period": str(r.period),
-            "state": r.state,
-            "detail": r.detail,
-            "workbook": str(r.path or ""),
-        }
-        for r in results
+        (run.result or PeriodResult(Period.parse(run.name), "failed", run.failure or "")).row()
+        for run in runs
     ]
     create_table_artifact(rows, key="backfill", description=f"Backfill {start} to {end}")
-    failed = [r for r in results if r.state == "failed"]
-    if failed:
-        return failed_run(
-            HelplineError(f"{len(failed)} period(s) failed: " + "; ".join(r.line() for r in failed))
-        )
-    return rows
+    failure = failures_of(runs, len(periods), "period(s)")
+    return failed_run(failure) if failure is not None else rows

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from flows.core.resources import reference_dir
+
+if TYPE_CHECKING:  # only for types: a report run need not import pandas for a scope's names
+    import pandas as pd
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 # Partners often append the organisation type; the area is the same without it.
@@ -83,7 +86,7 @@ class ForceAreaResolver:
                 self._by_key[spelling_key(partner_spelling)] = code
 
     def resolve(self, value: object) -> str | None:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
         key = spelling_key(str(value))
         if not key:

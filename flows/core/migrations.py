@@ -105,6 +105,11 @@ _MAY_NOT_UPGRADE = (
     "The database schema needs upgrading and this login may not change it; run "
     "`helpline db upgrade` with the owner's HELPLINE_DATABASE_URL."
 )
+_NO_SCHEMA_YET = (
+    "This login may not create the helpline schema, and nobody has yet; run `helpline db init` "
+    "once with a Postgres superuser's --admin-url (it creates the schema's owner role and the "
+    "logins), then use the migrator login for `helpline db upgrade`."
+)
 
 
 def migrations_table_exists(connection: Connection) -> bool:
@@ -168,7 +173,9 @@ def upgrade(engine: Engine) -> list[Migration]:
         cause = error.orig if isinstance(error, sa.exc.ProgrammingError) else error
         if not isinstance(cause, psycopg.errors.InsufficientPrivilege):
             raise
-        raise HelplineError(_MAY_NOT_UPGRADE) from None
+        with engine.connect() as connection:
+            has_schema = run_query(connection, "helpline_schema_exists").scalar_one()
+        raise HelplineError(_MAY_NOT_UPGRADE if has_schema else _NO_SCHEMA_YET) from None
 
 
 def _apply_pending(engine: Engine) -> list[Migration]:
@@ -183,6 +190,12 @@ def _apply_pending(engine: Engine) -> list[Migration]:
         with engine.begin() as connection:
             run_query(connection, "lock_migrations")
             done = {row.version: row for row in run_query(connection, "list_applied_migrations")}
+            if (
+                migration.version not in done
+                and not run_query(connection, "may_change_schema").scalar_one()
+            ):
+                # Say so before running it: a statement on a missing object would fail first.
+                raise HelplineError(_MAY_NOT_UPGRADE)
             if migration.version in done:
                 if done[migration.version].checksum != migration.checksum:
                     raise HelplineError(
@@ -190,6 +203,10 @@ def _apply_pending(engine: Engine) -> list[Migration]:
                         "add a new numbered migration instead."
                     )
                 continue
+            if not run_query(connection, "may_change_schema").scalar_one():
+                # Said before running it: its statements could fail for another reason first
+                # (e.g. a table it drops that is already gone), hiding the real one.
+                raise HelplineError(_MAY_NOT_UPGRADE)
             apply_migration(connection, migration)
             applied_now.append(migration)
     check_reference_data(engine, migrations, record=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.core.errors import ConfigurationError
 
 
 class Settings(BaseSettings):
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     max_uncompressed_mb: int = Field(default=512, ge=1)
     organisation: str = "Helpline Network Analysis Team"
     contact_email: str = "analysis@example.org"
+    # The Prefect flows' first retry delay in seconds, doubled for each later retry.
+    retry_backoff_seconds: float = Field(default=5.0, ge=0, le=3600, allow_inf_nan=False)
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -40,3 +44,13 @@ class Settings(BaseSettings):
     @property
     def max_uncompressed_bytes(self) -> int:
         return self.max_uncompressed_mb * 1024 * 1024
+
+
+def load_settings() -> Settings:
+    """The settings from the environment (and .env), or one line naming the bad setting."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "HELPLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise ConfigurationError(f"{name}: {first['msg']}.") from None

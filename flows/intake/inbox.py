@@ -103,6 +103,29 @@ class SweepResult:
             return f"{self.partner_id}/{self.file_name}: left in the inbox: {self.reason}"
         return f"{self.partner_id}/{self.outcome.line()}"
 
+    @property
+    def detail(self) -> str:
+        """The line without the file's name: what became of the file, and why."""
+        if self.outcome is None:
+            return f"left in the inbox: {self.reason}"
+        return self.outcome.line().removeprefix(f"{self.outcome.file_name}: ")
+
+    @property
+    def validation_note(self) -> str:
+        """What validation made of the file: every file of a sweep gets one, even unread ones."""
+        outcome = self.outcome
+        if outcome is None:
+            return f"not validated, left in the inbox: {self.reason}"
+        if outcome.status == "duplicate":
+            return f"not validated, a duplicate of submission {outcome.reason}"
+        report = outcome.validation
+        if report is None:
+            return f"rejected before validation: {outcome.reason}"
+        broken = "; ".join(f"{f.rule} ({f.rows_affected} rows)" for f in report.failures)
+        if outcome.status == "rejected":
+            return f"rejected by validation: {broken or outcome.reason}"
+        return f"accepted, failing rows quarantined: {broken}" if broken else "every rule passed"
+
 
 def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> SweepResult:
     """Ingest one waiting file and file it under processed/ or rejected/ with its feedback."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from flows.core.database import run_query
-from flows.core.errors import HelplineError
+from flows.core.errors import ConfigurationError, HelplineError
 from flows.core.periods import Period, periods_between
 from flows.core.scope import Scope
 from flows.core.settings import Settings
@@ -31,6 +31,16 @@ class PeriodResult:
         where = f" -> {self.path}" if self.path else ""
         return f"{self.period}: {self.state}: {self.detail}{where}"
 
+    def row(self) -> dict[str, str]:
+        """The result as a row of the backfill's table artifact."""
+        path = str(self.path or "")
+        return {
+            "period": str(self.period),
+            "state": self.state,
+            "detail": self.detail,
+            "workbook": path,
+        }
+
 
 def current_workbook(engine: Engine, period: Period, scope: Scope) -> Path | None:
     """The workbook built from today's figures, if it is still on disk unchanged."""
@@ -50,6 +60,29 @@ def current_workbook(engine: Engine, period: Period, scope: Scope) -> Path | Non
     return None
 
 
+def build_period(
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    missing_only: bool,
+    deliver: Callable[[Edition], str] | None = None,
+) -> PeriodResult:
+    """One period's workbook (and its emails), or the HelplineError that stopped it.
+
+    The unit of a backfill: the Prefect flow runs one task per period over this, so a failed
+    period is a Failed task and a TransientError reaches Prefect's retry.
+    """
+    if missing_only:
+        existing = current_workbook(engine, period, NATIONAL)
+        if existing is not None:
+            return PeriodResult(period, "skipped", "current workbook already built", existing)
+    edition = build_edition(engine, settings, period, NATIONAL)
+    detail = f"built ({edition.suppressed_cells} cell(s) suppressed)"
+    if deliver is not None:
+        detail += f"; {deliver(edition)}"
+    return PeriodResult(period, "done", detail, edition.path)
+
+
 def backfill_period(
     engine: Engine,
     settings: Settings,
@@ -57,16 +90,15 @@ def backfill_period(
     missing_only: bool,
     deliver: Callable[[Edition], str] | None = None,
 ) -> PeriodResult:
+    """build_period for the command line: a failed period is a result line, not an exception.
+
+    A ConfigurationError still escapes: it stops the whole run, since no other period could
+    succeed either.
+    """
     try:
-        if missing_only:
-            existing = current_workbook(engine, period, NATIONAL)
-            if existing is not None:
-                return PeriodResult(period, "skipped", "current workbook already built", existing)
-        edition = build_edition(engine, settings, period, NATIONAL)
-        detail = f"built ({edition.suppressed_cells} cell(s) suppressed)"
-        if deliver is not None:
-            detail += f"; {deliver(edition)}"
-        return PeriodResult(period, "done", detail, edition.path)
+        return build_period(engine, settings, period, missing_only, deliver)
+    except ConfigurationError:
+        raise
     except HelplineError as error:
         return PeriodResult(period, "failed", error.message)
 

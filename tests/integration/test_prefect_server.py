@@ -1,8 +1,9 @@
 """The deployments on a real Prefect server: registered from deploy/prefect.yaml, run by a worker.
 
-One Prefect server (SQLite under a temporary PREFECT_HOME, loopback only) per module; each test
-starts its own process worker for the `helpline` pool with the test database's HELPLINE_* env.
-Every process started here is stopped by process group, terminate first, then kill.
+One Prefect server (SQLite under a temporary PREFECT_HOME, loopback only) and one process
+worker for the `helpline` pool per module. Each run carries its test's HELPLINE_* settings as
+job variables, as an operator's per-run override would. Every process started here is stopped
+by process group, terminate first, then kill.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import yaml
 from openpyxl import load_workbook
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
@@ -36,11 +38,14 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
-from prefect.client.schemas.objects import FlowRun, StateType
-from sqlalchemy.engine import Engine
+from prefect.client.schemas.objects import FlowRun, StateType, TaskRun
+from sqlalchemy.engine import Engine, make_url
 
 from flows.core.settings import Settings
+from tests.conftest import helpline_env
+from tests.db_proxy import dropping_proxy, upstream
 from tests.loopback import Inbox, free_port, serving
+from tests.partner_files import HEADINGS, records, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -51,7 +56,7 @@ LONDON = ZoneInfo("Europe/London")
 NOWHERE = "postgresql://postgres@127.0.0.1:1/nowhere"
 REPORT = "six_monthly_report/six-monthly-report"
 STARTUP_SECONDS = 60
-RUN_SECONDS = 90
+RUN_SECONDS = 120
 
 
 # -- processes -------------------------------------------------------------------------------
@@ -119,7 +124,7 @@ def run_cli(command: list[str], env: dict[str, str], log: Path) -> None:
     assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
 
 
-# -- the server ------------------------------------------------------------------------------
+# -- the server and the worker ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -180,22 +185,26 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
             deploy_log = logs / "deploy.log"
             pool = [PREFECT, "work-pool", "create", "helpline", "--type", "process"]
             run_cli([*pool, "--overwrite"], client_env, deploy_log)
-            # As `make deploy` does: from the repository root, entrypoints relative to it.
+            # As `make deploy` does, from the repository root, and with a checkout path set in
+            # the deploying shell that must not end up in the deployments.
+            deploying = {**client_env, "HELPLINE_REPO_DIR": "/nonexistent/deploying-shell"}
             deploy = [PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file"]
-            run_cli([*deploy, "deploy/prefect.yaml"], client_env, deploy_log)
+            run_cli([*deploy, "deploy/prefect.yaml"], deploying, deploy_log)
         yield PrefectServer(api_url, client_env, logs)
     finally:
         stop(server)
 
 
-@contextmanager
-def worker(server: PrefectServer, helpline_env: dict[str, str], log: Path) -> Iterator[None]:
-    env = {**server.env, **{k: v for k, v in helpline_env.items() if k.startswith("HELPLINE_")}}
-    env.update(
-        HELPLINE_REPO_DIR=str(REPO),  # where deploy/prefect.yaml's pull step moves to
-        PREFECT_WORKER_QUERY_SECONDS="1",
-        PREFECT_WORKER_PREFETCH_SECONDS="5",
-    )
+@pytest.fixture(scope="module")
+def worker(prefect_server: PrefectServer) -> Iterator[Path]:
+    """One process worker; its log file."""
+    log = prefect_server.logs / "worker.log"
+    env = {
+        **prefect_server.env,
+        "HELPLINE_REPO_DIR": str(REPO),  # what deploy/prefect.yaml's pull step moves to
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+    }
     # Started outside the repository: the pull step, not the cwd, must find the code.
     process = start(
         [PREFECT, "worker", "start", "--pool", "helpline", "--type", "process"],
@@ -204,22 +213,23 @@ def worker(server: PrefectServer, helpline_env: dict[str, str], log: Path) -> It
         log,
     )
     try:
-        with logs_on_failure(log, server.logs / "server.log"):
-            yield
+        yield log
     finally:
         stop(process)
 
 
-def run_report(
-    server: PrefectServer, parameters: dict[str, Any], job_env: dict[str, str] | None = None
+def run_deployment(
+    server: PrefectServer,
+    worker_log: Path,
+    name: str,
+    parameters: dict[str, Any],
+    job_env: dict[str, str],
 ) -> FlowRun:
-    """Trigger the six-monthly-report deployment and wait (bounded) for a final state."""
-    with server.client() as client:
-        deployment = client.read_deployment_by_name(REPORT)
+    """Trigger a deployment with this run's settings and wait (bounded) for a final state."""
+    with logs_on_failure(worker_log, server.logs / "server.log"), server.client() as client:
+        deployment = client.read_deployment_by_name(name)
         run = client.create_flow_run_from_deployment(
-            deployment.id,
-            parameters=parameters,
-            job_variables={"env": job_env} if job_env else None,
+            deployment.id, parameters=parameters, job_variables={"env": job_env}
         )
         deadline = time.monotonic() + RUN_SECONDS
         while time.monotonic() < deadline:
@@ -227,7 +237,7 @@ def run_report(
             if run.state is not None and run.state.is_final():
                 return run
             time.sleep(1)
-    pytest.fail(f"flow run {run.id} not finished after {RUN_SECONDS}s: {run.state}")
+        pytest.fail(f"flow run {run.id} not finished after {RUN_SECONDS}s: {run.state}")
 
 
 def read_logs(server: PrefectServer, flow_run_id: UUID, awaited: str) -> list[Any]:
@@ -241,12 +251,48 @@ def read_logs(server: PrefectServer, flow_run_id: UUID, awaited: str) -> list[An
             logs = client.read_logs(
                 LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])), limit=200
             )
-            arrived = any(log.message == awaited for log in logs)
+            arrived = any(awaited in log.message for log in logs)
             if arrived and len(logs) == seen:
                 break
             seen = len(logs) if arrived else -1
             time.sleep(2)
     return logs
+
+
+def task_runs(server: PrefectServer, flow_run_id: UUID) -> list[TaskRun]:
+    with server.client() as client:
+        found = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return sorted(found, key=lambda t: t.expected_start_time or datetime.min)
+
+
+def artifacts(server: PrefectServer, flow_run_id: UUID) -> dict[str, Any]:
+    with server.client() as client:
+        found = client.read_artifacts(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return {artifact.key: artifact for artifact in found}
+
+
+def table_data(artifact: Any) -> list[dict[str, str]]:
+    assert artifact.type == "table"
+    data = artifact.data
+    return json.loads(data) if isinstance(data, str) else data  # type: ignore[no-any-return]
+
+
+def failed_one_line(server: PrefectServer, run: FlowRun) -> tuple[str, list[Any]]:
+    """A Failed run's state message, checked to be one line, and its logs, checked to hold
+    exactly one flow-level ERROR (that line) and no traceback anywhere."""
+    assert run.state is not None
+    message = run.state.message or ""
+    assert run.state.type == StateType.FAILED, (run.state.type, message)
+    assert message and "\n" not in message
+    logs = read_logs(server, run.id, message)
+    flow_errors = [log.message for log in logs if log.level >= 40 and log.task_run_id is None]
+    assert flow_errors == [message]
+    assert not [log.message for log in logs if "Traceback" in log.message]
+    return message, logs
 
 
 # -- helpers for the expectations -----------------------------------------------------------
@@ -305,19 +351,17 @@ def test_deployments_are_registered_with_their_schedules(prefect_server: Prefect
             "helpline"
         }
         assert report.entrypoint == "flows/orchestration.py:six_monthly_report"
-        assert report.parameters == {"period": None, "scope": "national", "send": True}
+        # A run started by hand emails nobody; the schedule's runs do.
+        assert report.parameters == {"period": None, "scope": "national", "send": False}
+        [schedule] = report.schedules
+        assert schedule.parameters == {"send": True}
+        assert schedule.schedule.timezone == "Europe/London"
         assert backfill.parameters == {"missing_only": False, "send": False}
         assert backfill.schedules == []
-        # The pull step's placeholder is kept for the worker to resolve at run time.
-        assert report.pull_steps == [
-            {
-                "prefect.deployments.steps.set_working_directory": {
-                    "directory": "{{ $HELPLINE_REPO_DIR }}"
-                }
-            }
-        ]
-        [schedule] = report.schedules
-        assert schedule.schedule.timezone == "Europe/London"
+        # The pull steps as written: nothing from the deploying shell was frozen into them.
+        written = yaml.safe_load((REPO / "deploy" / "prefect.yaml").read_text(encoding="utf-8"))
+        assert report.pull_steps == written["pull"]
+        assert "/nonexistent/deploying-shell" not in json.dumps(report.pull_steps)
         [cron] = sweep.schedules
         assert (cron.schedule.cron, cron.schedule.timezone) == ("0 6 * * *", "Europe/London")
 
@@ -341,6 +385,9 @@ def test_deployments_are_registered_with_their_schedules(prefect_server: Prefect
     starts = sorted(run.expected_start_time for run in scheduled if run.expected_start_time)
     assert len(starts) >= 2, "the scheduler did not schedule the six-monthly report"
     assert [s.astimezone(LONDON) for s in starts[:2]] == report_days_after(now, 2)
+    assert {json.dumps(run.parameters, sort_keys=True) for run in scheduled} == {
+        json.dumps({"period": None, "scope": "national", "send": True}, sort_keys=True)
+    }
 
 
 @pytest.fixture
@@ -350,13 +397,13 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
 
 
-@pytest.mark.timeout(180)
-def test_six_monthly_report_runs_on_a_worker_publishes_and_emails_the_figures(
+@pytest.mark.timeout(300)
+def test_six_monthly_report_runs_on_a_worker_publishes_and_emails_only_when_asked(
     prefect_server: PrefectServer,
+    worker: Path,
     demo_loaded: Settings,
     cli_env: dict[str, str],
     smtp_inbox: tuple[Inbox, int],
-    tmp_path: Path,
 ) -> None:
     inbox, port = smtp_inbox
     demo_loaded.recipients_file.write_text(
@@ -369,36 +416,35 @@ def test_six_monthly_report_runs_on_a_worker_publishes_and_emails_the_figures(
         "HELPLINE_SMTP_STARTTLS": "false",
         "HELPLINE_MAIL_FROM": "reports@example.org",
     }
-    with worker(prefect_server, mail_env, tmp_path / "worker.log"):
-        run = run_report(prefect_server, {"period": "2018-H1"})
-        assert run.state is not None
-        assert run.state.type == StateType.COMPLETED, (run.state.type, run.state.message)
-        assert run.parameters == {"period": "2018-H1", "scope": "national", "send": True}
+    by_hand = run_deployment(prefect_server, worker, REPORT, {"period": "2018-H1"}, mail_env)
+    assert by_hand.state is not None
+    assert by_hand.state.type == StateType.COMPLETED, (by_hand.state.type, by_hand.state.message)
+    assert by_hand.parameters == {"period": "2018-H1", "scope": "national", "send": False}
+    assert inbox.messages == []  # the deployment's default sends nothing
 
-        workbook = demo_loaded.output_dir / "helpline-contacts-2018-H1-national.xlsx"
-        assert workbook.is_file()
-        regions = {row[0]: row for row in table_rows(workbook, "regions", "regions")}
-        north_west = regions["North West"]
-        assert (north_west[1], north_west[2], north_west[4]) == (1747, 3549, 103.1)
+    workbook = demo_loaded.output_dir / "helpline-contacts-2018-H1-national.xlsx"
+    regions = {row[0]: row for row in table_rows(workbook, "regions", "regions")}
+    north_west = regions["North West"]
+    assert (north_west[1], north_west[2], north_west[4]) == (1747, 3549, 103.1)
 
-        with prefect_server.client() as client:
-            artifacts = client.read_artifacts(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
-            )
-        by_key = {artifact.key: artifact for artifact in artifacts}
-        headline = by_key["headline-figures"]
-        assert headline.type == "table"
-        data = json.loads(headline.data) if isinstance(headline.data, str) else headline.data
-        rows = {row["region"]: row for row in data}
-        assert rows["North West"] == {
-            "region": "North West",
-            "previous": "1747",
-            "current": "3549",
-            "change (%)": "103.1",
-        }
-        assert by_key["workbook"].type == "markdown"  # a link artifact is stored as markdown
-        assert workbook.resolve().as_uri() in str(by_key["workbook"].data)
+    by_key = artifacts(prefect_server, by_hand.id)
+    rows = {row["region"]: row for row in table_data(by_key["headline-figures"])}
+    assert rows["North West"] == {
+        "region": "North West",
+        "previous": "1747",
+        "current": "3549",
+        "change (%)": "103.1",
+    }
+    card = str(by_key["workbook"].data)
+    assert by_key["workbook"].type == "markdown"
+    assert f"Path on the worker: `{workbook.resolve()}`" in card
+    assert "| North West | 1747 | 3549 | 103.1 |" in card
 
+    sent = run_deployment(
+        prefect_server, worker, REPORT, {"period": "2018-H1", "send": True}, mail_env
+    )
+    assert sent.state is not None
+    assert sent.state.type == StateType.COMPLETED, (sent.state.type, sent.state.message)
     # Each of the three recipients in deploy/recipients.toml got one message with their scope.
     delivered = sorted((to, message) for to, message in inbox.messages)
     assert [to for to, _ in delivered] == [
@@ -416,40 +462,209 @@ def test_six_monthly_report_runs_on_a_worker_publishes_and_emails_the_figures(
 
 @pytest.mark.timeout(180)
 def test_unreachable_database_retries_then_fails_with_one_clear_message(
-    prefect_server: PrefectServer, cli_env: dict[str, str], tmp_path: Path
+    prefect_server: PrefectServer, worker: Path, cli_env: dict[str, str]
 ) -> None:
-    job_env = {"HELPLINE_DATABASE_URL": NOWHERE, "HELPLINE_RETRY_BACKOFF_SECONDS": "0.2"}
-    with worker(prefect_server, cli_env, tmp_path / "worker.log"):
-        run = run_report(prefect_server, {"period": "2018-H1"}, job_env)
-        assert run.state is not None
-        message = run.state.message or ""
-        assert run.state.type == StateType.FAILED, (run.state.type, message)
-        assert message.startswith(f"Cannot connect to the database at {NOWHERE}: "), message
-        assert message.endswith("Check HELPLINE_DATABASE_URL and that the server is running."), (
-            message
+    job_env = {
+        **cli_env,
+        "HELPLINE_DATABASE_URL": NOWHERE,
+        "HELPLINE_RETRY_BACKOFF_SECONDS": "0.2",
+    }
+    run = run_deployment(prefect_server, worker, REPORT, {"period": "2018-H1"}, job_env)
+    message, logs = failed_one_line(prefect_server, run)
+    assert message.startswith(f"Cannot connect to the database at {NOWHERE}: "), message
+    assert message.endswith("Check HELPLINE_DATABASE_URL and that the server is running.")
+
+    [connect] = task_runs(prefect_server, run.id)
+    assert connect.name.startswith("connect_database")
+    assert connect.run_count == 4  # the first try and three retries
+    assert connect.state is not None and connect.state.type == StateType.FAILED
+    texts = [log.message for log in logs]
+    retries = [t for t in texts if "Retry " in t and "will start" in t]
+    assert [t.split(" - Retry ")[1][:3] for t in retries] == ["1/3", "2/3", "3/3"]
+    assert all(NOWHERE in t for t in retries)
+    assert not [t for t in texts if "Encountered exception during execution" in t]
+
+
+@pytest.mark.timeout(180)
+def test_a_missing_database_fails_at_once_without_retries(
+    prefect_server: PrefectServer, worker: Path, cli_env: dict[str, str], database_url: str
+) -> None:
+    missing = make_url(database_url).set(database="helpline_no_such_database")
+    job_env = {**cli_env, "HELPLINE_DATABASE_URL": missing.render_as_string(hide_password=False)}
+    run = run_deployment(prefect_server, worker, REPORT, {"period": "2018-H1"}, job_env)
+    message, logs = failed_one_line(prefect_server, run)
+    assert message.startswith("Cannot use the database at "), message
+    assert 'database "helpline_no_such_database" does not exist' in message
+    assert message.endswith("retrying will not help.")
+    [connect] = task_runs(prefect_server, run.id)
+    assert connect.run_count == 1  # a retry cannot create a database
+    assert not [log.message for log in logs if "Retry " in log.message]
+
+
+@pytest.mark.timeout(180)
+def test_a_failed_report_run_logs_one_line_and_no_traceback(
+    prefect_server: PrefectServer, worker: Path, engine: Engine, cli_env: dict[str, str]
+) -> None:
+    run = run_deployment(prefect_server, worker, REPORT, {"period": "2019-H2"}, cli_env)
+    message, _ = failed_one_line(prefect_server, run)
+    assert message == (
+        "No contacts are loaded for 2019-H2 (July to December 2019); ingest the partners' "
+        "files for it first."
+    )
+    connect, build = task_runs(prefect_server, run.id)
+    assert connect.name.startswith("connect_database")
+    assert build.name.startswith("build_workbook")
+    assert build.state is not None and build.state.type == StateType.FAILED
+    assert build.run_count == 1  # no data is not something a retry can fix
+
+
+@pytest.mark.timeout(180)
+def test_a_bad_setting_fails_the_run_with_one_line(
+    prefect_server: PrefectServer, worker: Path, cli_env: dict[str, str]
+) -> None:
+    job_env = {**cli_env, "HELPLINE_RETRY_BACKOFF_SECONDS": "soon"}
+    run = run_deployment(prefect_server, worker, REPORT, {"period": "2018-H1"}, job_env)
+    message, _ = failed_one_line(prefect_server, run)
+    assert message == (
+        "HELPLINE_RETRY_BACKOFF_SECONDS: Input should be a valid number, unable to parse "
+        "string as a number."
+    )
+    assert task_runs(prefect_server, run.id) == []  # nothing was touched
+
+
+@pytest.mark.timeout(300)
+def test_a_backfill_runs_one_task_per_period_and_retries_a_dropped_connection(
+    prefect_server: PrefectServer,
+    worker: Path,
+    demo_loaded: Settings,
+    partner_settings: Settings,
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    from flows.commands import ingest_files
+
+    # 2017-H2 and 2018-H1 from the demo, 2019-H1 from this file; 2018-H2 has no data.
+    february = write_xlsx(tmp_path / "feb-2019.xlsx", records("F", date(2019, 2, 1), "Lancs", 30))
+    [loaded] = ingest_files(engine, partner_settings, "t-records", [february], print)
+    assert loaded.ok, loaded.line()
+    connect, proxied = upstream(database_url)
+    # The first time the worker's flow sends "2018-H1" (the lock for that period's build), the
+    # database goes away for 3 seconds: every connection is cut, new ones are refused.
+    with dropping_proxy(connect, b"2018-H1", outage_seconds=3.0) as proxy:
+        job_env = helpline_env(
+            demo_loaded,
+            HELPLINE_DATABASE_URL=proxied.format(port=proxy.port),
+            HELPLINE_RETRY_BACKOFF_SECONDS="1",
         )
-        assert "\n" not in message
+        parameters = {"start": "2017-H2", "end": "2019-H1"}
+        run = run_deployment(prefect_server, worker, "backfill/backfill", parameters, job_env)
+    assert proxy.dropped_at is not None, "the database never dropped: the test proved nothing"
 
-        with prefect_server.client() as client:
-            task_runs = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
-            )
-        assert [t.name.rsplit("-", 1)[0] for t in task_runs] == ["connect_database"]
-        [connect] = task_runs
-        assert connect.run_count == 4  # the first try and three retries
-        assert connect.state is not None and connect.state.type == StateType.FAILED
+    message, logs = failed_one_line(prefect_server, run)
+    assert message == (
+        "1 of 4 period(s) failed: 2018-H2: No contacts are loaded for 2018-H2 (July to "
+        "December 2018); ingest the partners' files for it first."
+    )
+    periods = {t.name: t for t in task_runs(prefect_server, run.id) if t.name.startswith("back")}
+    assert sorted(periods) == [
+        "backfill-2017-H2",
+        "backfill-2018-H1",
+        "backfill-2018-H2",
+        "backfill-2019-H1",
+    ]
+    states = {name: (t.state.type if t.state else None, t.run_count) for name, t in periods.items()}
+    assert states["backfill-2017-H2"] == (StateType.COMPLETED, 1)
+    assert states["backfill-2019-H1"] == (StateType.COMPLETED, 1)
+    assert states["backfill-2018-H2"] == (StateType.FAILED, 1)
+    dropped_state, dropped_runs = states["backfill-2018-H1"]
+    assert dropped_state == StateType.COMPLETED and dropped_runs >= 2  # retried, then done
+    failed_period = periods["backfill-2018-H2"].state
+    assert failed_period is not None and "\n" not in (failed_period.message or "")
+    retried = [
+        log.message
+        for log in logs
+        if log.task_run_id == periods["backfill-2018-H1"].id and "Retry 1/3" in log.message
+    ]
+    assert len(retried) == 1 and "DatabaseUnavailable" in retried[0], retried
+    output = demo_loaded.output_dir
+    built = sorted(path.name for path in output.glob("helpline-contacts-*.xlsx"))
+    assert built == [
+        "helpline-contacts-2017-H2-national.xlsx",
+        "helpline-contacts-2018-H1-national.xlsx",
+        "helpline-contacts-2019-H1-national.xlsx",
+    ]
+    rows = table_data(artifacts(prefect_server, run.id)["backfill"])
+    assert [(row["period"], row["state"]) for row in rows] == [
+        ("2017-H2", "done"),
+        ("2018-H1", "done"),
+        ("2018-H2", "failed"),
+        ("2019-H1", "done"),
+    ]
 
-        logs = read_logs(prefect_server, run.id, message)
-        texts = [log.message for log in logs]
-        retries = [t for t in texts if "Retry " in t and "will start" in t]
-        assert [t.split(" - Retry ")[1][:3] for t in retries] == ["1/3", "2/3", "3/3"]
-        assert all(NOWHERE in t for t in retries)
-        flow_errors = [log.message for log in logs if log.level >= 40 and log.task_run_id is None]
-        assert flow_errors[0] == message  # the flow's own report: one line, no traceback
-        # Prefect's engine ends every failed deployment run with its own epilogue; it must
-        # name no cause but ours.
-        for epilogue in flow_errors[1:]:
-            assert epilogue.startswith("Engine execution exited"), epilogue
-            assert epilogue.rstrip().endswith(f"FailedRun: {message}"), epilogue
-        assert len(flow_errors) <= 2, flow_errors
-        assert not [t for t in texts if "Encountered exception during execution" in t]
+
+@pytest.mark.timeout(300)
+def test_an_inbox_sweep_lists_every_file_with_a_reason(
+    prefect_server: PrefectServer, worker: Path, engine: Engine, partner_settings: Settings
+) -> None:
+    inbox = partner_settings.inbox_dir
+    march = date(2019, 3, 1)
+    write_xlsx(inbox / "t-records" / "good.xlsx", records("G", march, "Lancs", 30))
+    phone_rows = [
+        [*row, f"07700 900{i:03d}"] for i, row in enumerate(records("P", march, "Lancs", 5))
+    ]
+    write_xlsx(inbox / "t-records" / "phone.xlsx", phone_rows, headings=[*HEADINGS, "Phone"])
+    (inbox / "t-records" / "corrupt.xlsx").write_bytes(b"PK\x03\x04" + b"\x17garbage" * 50)
+    write_xlsx(inbox / "no-profile" / "stray.xlsx", records("S", march, "Lancs", 3))
+    settled = time.time() - 60  # written a minute ago: the sweep takes only settled files
+    for path in inbox.rglob("*.xlsx"):
+        os.utime(path, (settled, settled))
+
+    run = run_deployment(
+        prefect_server, worker, "ingest_inbox/inbox-sweep", {}, helpline_env(partner_settings)
+    )
+    assert run.state is not None
+    # Rejections and a file nobody can read yet are outcomes, not failures.
+    assert run.state.type == StateType.COMPLETED, (run.state.type, run.state.message)
+    files = {t.name: t for t in task_runs(prefect_server, run.id) if t.name.startswith("ingest-")}
+    assert sorted(files) == [
+        "ingest-no-profile/stray.xlsx",
+        "ingest-t-records/corrupt.xlsx",
+        "ingest-t-records/good.xlsx",
+        "ingest-t-records/phone.xlsx",
+    ]
+    assert {t.state.type for t in files.values() if t.state} == {StateType.COMPLETED}
+
+    by_key = artifacts(prefect_server, run.id)
+    sweep = table_data(by_key["inbox-sweep"])
+    assert [(r["file"], r["result"], r["rows loaded"]) for r in sweep] == [
+        ("t-records/corrupt.xlsx", "rejected", "0"),
+        ("t-records/good.xlsx", "accepted", "30"),
+        ("t-records/phone.xlsx", "rejected", "0"),
+        ("no-profile/stray.xlsx", "left in the inbox", "0"),
+    ]
+    reasons = [r["reason"] for r in sweep]
+    assert reasons[0].startswith("rejected: corrupt.xlsx is corrupt")
+    assert reasons[1] == "accepted, 30 rows, months Mar 2019 to Mar 2019 (submission 2)"
+    assert reasons[2].startswith("rejected: phone.xlsx: column 'Phone' looks like personal data")
+    assert reasons[3].startswith("left in the inbox: No profile for partner 'no-profile'")
+
+    checks = table_data(by_key["validation-summary"])
+    notes = [(r["file"], r["validation"]) for r in checks]
+    assert [file for file, _ in notes] == [r["file"] for r in sweep]
+    assert notes[0][1].startswith("rejected before validation: corrupt.xlsx is corrupt")
+    assert notes[1][1] == "every rule passed"
+    assert notes[2][1].startswith("rejected before validation: phone.xlsx: column 'Phone'")
+    assert notes[3][1].startswith("not validated, left in the inbox: No profile for partner")
+
+    logs = read_logs(prefect_server, run.id, "4 file(s) swept")
+    warnings = sorted(log.message for log in logs if log.level == 30)
+    assert [w.split(":")[0] for w in warnings] == [
+        "no-profile/stray.xlsx",
+        "t-records/corrupt.xlsx",
+        "t-records/phone.xlsx",
+    ]
+    assert (inbox / "processed" / "t-records" / "good.xlsx").is_file()
+    assert (inbox / "rejected" / "t-records" / "phone.xlsx").is_file()
+    assert (inbox / "rejected" / "t-records" / "corrupt.xlsx").is_file()
+    assert (inbox / "no-profile" / "stray.xlsx").is_file()  # left for when a profile exists

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import os
+import shlex
+import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ EXPECTED = {
     "six-monthly-report": (
         "flows/orchestration.py:six_monthly_report",
         "six_monthly_report",
-        {"period": None, "scope": "national", "send": True},
+        {"period": None, "scope": "national", "send": False},
         "rrule",
     ),
     "inbox-sweep": ("flows/orchestration.py:ingest_inbox", "ingest_inbox", {}, "cron"),
@@ -98,14 +101,45 @@ def test_the_three_deployments_run_on_the_helpline_process_pool() -> None:
 
 def test_the_worker_moves_into_its_own_checkout_before_each_run() -> None:
     config = load_config()
-    assert config["pull"] == [
-        {
-            "prefect.deployments.steps.set_working_directory": {
-                "directory": "{{ $HELPLINE_REPO_DIR }}"
-            }
-        }
-    ]
+    [read_the_path, move_there] = config["pull"]
+    step = read_the_path["prefect.deployments.steps.run_shell_script"]
+    assert step["id"] == "repo-dir"
+    # A step's output, not a {{ $VAR }} placeholder, which `prefect deploy` would fill in from
+    # the deploying shell: the worker's own HELPLINE_REPO_DIR decides, when the run starts.
+    assert move_there == {
+        "prefect.deployments.steps.set_working_directory": {"directory": "{{ repo-dir.stdout }}"}
+    }
+    assert "{{" not in step["script"]
     assert config["build"] is None and config["push"] is None
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"HELPLINE_REPO_DIR": "/srv/helpline"}, (0, "/srv/helpline", "")),
+        ({}, (2, "", "HELPLINE_REPO_DIR: is not set on the worker")),
+    ],
+)
+def test_the_pull_step_prints_the_checkout_or_says_it_is_not_set(
+    environment: dict[str, str], expected: tuple[int, str, str]
+) -> None:
+    [read_the_path, _] = load_config()["pull"]
+    script = read_the_path["prefect.deployments.steps.run_shell_script"]["script"]
+    env = {"PATH": os.environ.get("PATH", ""), **environment}
+    # run_shell_script splits each line with shlex and runs it without a shell, as here.
+    result = subprocess.run(
+        shlex.split(script), env=env, capture_output=True, text=True, check=False
+    )
+    code, stdout, stderr = expected
+    assert (result.returncode, result.stdout.strip()) == (code, stdout)
+    assert stderr in result.stderr
+
+
+def test_only_the_scheduled_report_emails() -> None:
+    report = deployments()["six-monthly-report"]
+    assert report["parameters"]["send"] is False  # a run started by hand sends nothing
+    assert only_schedule("six-monthly-report")["parameters"] == {"send": True}
+    assert deployments()["backfill"]["parameters"]["send"] is False
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
