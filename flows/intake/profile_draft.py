@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import tomli_w
 
 from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas, spelling_key
+from flows.core.safe_text import clean_text
 from flows.intake.guards import check_file_before_parsing
 from flows.intake.header_tables import HEADER_SEARCH_ROWS
+from flows.intake.profiles import COUNTS_COLUMNS, OPTIONAL_COLUMNS, RECORDS_COLUMNS
 from flows.intake.readers import read_table
 
 # Words partners use in headings, per canonical column, strongest first.
@@ -22,13 +27,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "caller_type": ("caller", "who contacted", "contact type", "caller type", "who"),
     "channel": ("method", "channel", "service", "route", "medium"),
 }
-_TOML_UNSAFE = re.compile(r'["\\\x00-\x1f]')
-
-
-def _quote(text: str) -> str:
-    return '"' + _TOML_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + '"'
-
-
 def _sheet_rows(path: Path) -> tuple[str | None, list[list[object]]]:
     if path.suffix.lower() == ".csv":
         import csv
@@ -91,59 +89,119 @@ def guess_columns(headings: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
+@dataclass
+class ProfileDraft:
+    """A drafted profile: its keys as TOML will hold them, and notes written as comments above.
+
+    Every drafting step adds to `fields` (the profile's keys, nested tables as dicts) and to
+    `notes`; only `write_profile` turns it into text, through a TOML writer, so no heading, sheet
+    or file name can add a key of its own.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SampleSheet:
+    """The first rows of the sample's first sheet, as the header search sees them."""
+
+    path: Path
+    sheet: str | None  # None for a CSV
+    rows: list[list[object]]
+
+
 def draft_profile(path: Path, partner_id: str, max_uncompressed_bytes: int) -> str:
+    """The drafted profile as TOML text, ready for review."""
+    return write_profile(draft_fields(path, partner_id, max_uncompressed_bytes), path.name)
+
+
+def draft_fields(path: Path, partner_id: str, max_uncompressed_bytes: int) -> ProfileDraft:
+    """Identity keys, then the table's shape and mapping, then the force areas to map."""
+    sample = read_sample(path, max_uncompressed_bytes)
+    draft = ProfileDraft(
+        fields={"id": partner_id, "name": partner_id.replace("-", " ").capitalize()}
+    )
+    draft_long_table(draft, sample, max_uncompressed_bytes)
+    return draft
+
+
+def read_sample(path: Path, max_uncompressed_bytes: int) -> SampleSheet:
     check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
     try:
         sheet, rows = _sheet_rows(path)
     except Exception as error:  # noqa: BLE001 - any reader failure is a bad sample
         raise FileRejected(f"{path.name} cannot be read as a sample ({error}).") from None
+    return SampleSheet(path, sheet, rows)
+
+
+def draft_long_table(draft: ProfileDraft, sample: SampleSheet, max_uncompressed_bytes: int) -> None:
+    """The records or counts layout: header row, column mapping and unknown force areas."""
+    rows = sample.rows
     index = guess_header(rows)
     headings = [" ".join(str(c).split()) for c in rows[index] if str(c).strip()] if rows else []
     columns = guess_columns(headings)
     layout = "counts" if "month" in columns and "contacts" in columns else "records"
-    keep = (
-        ("month", "force_area", "contacts")
-        if layout == "counts"
-        else ("contact_ref", "contact_date", "force_area")
+    keep = COUNTS_COLUMNS if layout == "counts" else RECORDS_COLUMNS
+    chosen = {k: v for k, v in columns.items() if k in (*keep, *OPTIONAL_COLUMNS)}
+    draft.fields.update(
+        {
+            "layout": layout,
+            **({"sheet": sample.sheet} if sample.sheet else {}),
+            "header_row": index + 1,
+            "date_order": "DMY",
+            "on_invalid_rows": "reject_file",
+            "columns": chosen,
+        }
     )
-    chosen = {k: v for k, v in columns.items() if k in (*keep, "caller_type", "channel")}
-    unresolved: list[str] = []
-    if "force_area" in chosen:
-        table = read_table(
-            path,
-            wanted=[chosen["force_area"]],
-            sheet=sheet,
-            header_row=index + 1,
-            max_uncompressed_bytes=max_uncompressed_bytes,
+    draft.notes.append(f'header_row {index + 1} was detected; "auto" also finds it.')
+    missing = [k for k in keep if k not in chosen]
+    if missing:
+        draft.notes.append(
+            f"Not found: {', '.join(missing)}. Add each under [columns] with the partner's heading."
         )
-        resolver = ForceAreaResolver(load_force_areas())
-        values = table.frame[chosen["force_area"]].dropna().astype(str).unique()
-        unresolved = sorted(v for v in values if resolver.resolve(v) is None)[:50]
-    lines = [
-        f"# Drafted from {path.name}: check every line before using it.",
-        f"id = {_quote(partner_id)}",
-        f"name = {_quote(partner_id.replace('-', ' ').capitalize())}",
-        f"layout = {_quote(layout)}",
-        *([f"sheet = {_quote(sheet)}"] if sheet else []),
-        f'header_row = {index + 1}  # detected; "auto" also finds it',
-        'date_order = "DMY"',
-        'on_invalid_rows = "reject_file"',
-        "",
-        "[columns]",
-        *(f"{k} = {_quote(v)}" for k, v in chosen.items()),
-        *(
-            f'# {k} = "?"  # not found: name the partner\'s heading'
-            for k in keep
-            if k not in chosen
-        ),
-        "",
-        "[values.force_area]",
-        *(
-            f'{_quote(v)} = "?"  # not a known force area: give the official name'
-            for v in unresolved
-        ),
-    ]
+    unresolved = unknown_force_areas(sample, chosen, index + 1, max_uncompressed_bytes)
+    draft.fields["values"] = {"force_area": dict.fromkeys(unresolved, "?")}
+    if unresolved:
+        draft.notes.append(
+            'Not a known force area: replace each "?" under [values.force_area] '
+            "with the official name."
+        )
     other = [h for h in headings if h not in chosen.values()]
     if other:
-        lines += ["", f"# Columns that will be dropped: {', '.join(other)}"]
-    return "\n".join(lines) + "\n"
+        draft.notes.append(f"Columns that will be dropped: {', '.join(other)}")
+
+
+def unknown_force_areas(
+    sample: SampleSheet, chosen: dict[str, str], header_row: int, max_uncompressed_bytes: int
+) -> list[str]:
+    """Spellings in the force area column that no code, name or alias matches (up to 50)."""
+    if "force_area" not in chosen:
+        return []
+    table = read_table(
+        sample.path,
+        wanted=[chosen["force_area"]],
+        sheet=sample.sheet,
+        header_row=header_row,
+        max_uncompressed_bytes=max_uncompressed_bytes,
+    )
+    resolver = ForceAreaResolver(load_force_areas())
+    values = table.frame[chosen["force_area"]].dropna().astype(str).unique()
+    return sorted(v for v in values if resolver.resolve(v) is None)[:50]
+
+
+def write_profile(draft: ProfileDraft, sample_name: str) -> str:
+    """TOML from the TOML writer; every string made safe text, every note one comment line."""
+    header = [f"Drafted from {sample_name}: check every line before using it.", *draft.notes]
+    comments = "".join(f"# {clean_text(note)}\n" for note in header)
+    return comments + "\n" + tomli_w.dumps(_safe_strings(draft.fields))
+
+
+def _safe_strings(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {clean_text(str(key)): _safe_strings(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [_safe_strings(value) for value in node]
+    if isinstance(node, str):
+        return clean_text(node)
+    return node
