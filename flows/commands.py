@@ -14,6 +14,7 @@ from flows.core.errors import DeliveryUnavailable, FileRejected, HelplineError
 from flows.core.migrations import ready_engine
 from flows.core.periods import Period
 from flows.core.resources import demo_profiles_dir
+from flows.core.safe_text import clean_text
 from flows.core.scope import NATIONAL, Scope
 from flows.core.settings import Settings
 from flows.delivery.ledger import send_period, summary
@@ -31,10 +32,11 @@ def progress_bar() -> Progress:
     """A transient bar on stderr; rich shows nothing when stderr is not a terminal."""
     return Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        # Descriptions hold file names: never read them as rich markup (a [link=...] tag).
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, highlight=False, emoji=False),
         transient=True,
     )
 
@@ -49,7 +51,7 @@ def ingest_files(
         task = progress.add_task("ingesting", total=len(files))
         for path in files:
 
-            def show(stage: str, name: str = path.name) -> None:
+            def show(stage: str, name: str = clean_text(path.name)) -> None:
                 progress.update(task, description=f"{name}: {stage}")
 
             outcome = ingest_file(engine, settings, profile, path, on_stage=show)

@@ -18,6 +18,7 @@ from flows import commands
 from flows.core.errors import TRANSIENT_ERRORS, ConfigurationError, HelplineError
 from flows.core.migrations import ready_engine
 from flows.core.periods import Period, last_complete_period
+from flows.core.safe_text import clean_text
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.intake import inbox
@@ -109,17 +110,18 @@ def failed_run(error: HelplineError) -> State[Any]:
 def publish_ingest_artifacts(outcomes: list[IngestOutcome]) -> None:
     rows = [
         {
-            "file": o.file_name,
+            "file": clean_text(o.file_name),
             "partner": o.partner_id,
             "status": o.status,
             "rows loaded": o.rows_loaded,
-            "reason": o.reason or "",
+            "reason": clean_text(o.reason or ""),
         }
         for o in outcomes
     ]
     create_table_artifact(rows, key="inbox-sweep", description="Files ingested by this sweep")
     failures = [
-        f"- **{o.file_name}**: {failure.rule} ({failure.rows_affected} rows)"
+        f"- **{clean_text(o.file_name)}**: {clean_text(failure.rule)} "
+        f"({failure.rows_affected} rows)"
         for o in outcomes
         if o.validation is not None
         for failure in o.validation.failures

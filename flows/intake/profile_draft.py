@@ -27,6 +27,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "caller_type": ("caller", "who contacted", "contact type", "caller type", "who"),
     "channel": ("method", "channel", "service", "route", "medium"),
 }
+
+
 def _sheet_rows(path: Path) -> tuple[str | None, list[list[object]]]:
     if path.suffix.lower() == ".csv":
         import csv

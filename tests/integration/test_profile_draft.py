@@ -49,7 +49,7 @@ def test_draft_recognises_the_counts_layout(tmp_path: Path) -> None:
 
 HOSTILE_NAMES = [
     'sample\ndrop_columns = ["Ref"]\nmax_rows = 1\n#.csv',
-    "sample\r\n[columns]\r\nforce_area = \"x\".csv",
+    'sample\r\n[columns]\r\nforce_area = "x".csv',
     "sample\x1b]0;title\x07\x1b[2J\u202etxt.csv",
     'sample"\nid = "other.csv',
 ]
