@@ -17,6 +17,7 @@ from flows.core.errors import ConfigurationError
 from flows.core.file_names import fitted_name
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
+from flows.intake.inbox_claims import claim_file
 from flows.intake.ingest import ingest_file
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import PARTNER_ID, find_profile
@@ -79,11 +80,9 @@ def check_sweep_folders(settings: Settings) -> None:
     An unwritable output or inbox folder is a configuration fault: the sweep stops at once and
     every file stays where it is, rather than each file failing in turn.
     """
-    for folder in (
-        settings.output_dir / "feedback",
-        settings.inbox_dir / "processed",
-        settings.inbox_dir / "rejected",
-    ):
+    inbox = settings.inbox_dir
+    filing = [inbox / name for name in sorted(RESERVED_FOLDERS) if (inbox / name).is_dir()]
+    for folder in (settings.output_dir / "feedback", inbox, *filing):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             handle, probe = tempfile.mkstemp(prefix=".helpline-write-check-", dir=folder)
@@ -92,8 +91,8 @@ def check_sweep_folders(settings: Settings) -> None:
         except OSError as error:
             setting = (
                 "HELPLINE_OUTPUT_DIR"
-                if folder.parent == settings.output_dir
-                else ("HELPLINE_INBOX_DIR")
+                if folder.is_relative_to(settings.output_dir)
+                else "HELPLINE_INBOX_DIR"
             )
             raise ConfigurationError(
                 f"Cannot write to {clean_text(str(folder))} ({error.strerror or error}): choose a "
@@ -131,18 +130,23 @@ class SweepResult:
 
     partner_id: str
     file_name: str
-    outcome: IngestOutcome | None  # None: no profile, so the file was left where it is
+    outcome: IngestOutcome | None  # None: no profile, or another sweep is ingesting it
     reason: str | None = None
+    taken_by_another_sweep: bool = False
 
     @property
     def state(self) -> str:
+        if self.taken_by_another_sweep:
+            return "taken by another sweep"
         return self.outcome.status if self.outcome is not None else "left in the inbox"
 
     @property
     def ok(self) -> bool:
-        return self.outcome is not None and self.outcome.ok
+        return self.taken_by_another_sweep or (self.outcome is not None and self.outcome.ok)
 
     def line(self) -> str:
+        if self.taken_by_another_sweep:
+            return f"{self.partner_id}/{self.file_name}: left to the sweep already ingesting it"
         if self.outcome is None:
             return f"{self.partner_id}/{self.file_name}: left in the inbox: {self.reason}"
         return f"{self.partner_id}/{self.outcome.line()}"
@@ -160,10 +164,13 @@ def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> Swee
     except ConfigurationError as problem:
         log.warning("%s/%s: left in the inbox: %s", waiting.partner_id, name, problem.message)
         return SweepResult(waiting.partner_id, name, None, problem.message)
-    outcome = ingest_file(engine, settings, profile, waiting.path)
-    folder = "rejected" if outcome.status == "rejected" else "processed"
-    inbox = settings.inbox_dir
-    file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
+    with claim_file(waiting.path) as claimed:
+        if not claimed:
+            return SweepResult(waiting.partner_id, name, None, taken_by_another_sweep=True)
+        outcome = ingest_file(engine, settings, profile, waiting.path)
+        folder = "rejected" if outcome.status == "rejected" else "processed"
+        inbox = settings.inbox_dir
+        file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
     return SweepResult(waiting.partner_id, name, outcome, outcome.reason)
 
 
