@@ -77,7 +77,6 @@ def dlt_load(path: Path, url: str) -> int:
     import tempfile
 
     import dlt
-
     from sqlalchemy.engine import make_url
 
     frame = calamine_frame(path)

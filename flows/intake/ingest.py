@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -59,7 +60,7 @@ def ingest_file(
         if progress.committed:
             raise
         return reject_file(engine, settings, entry, rejection.message)
-    except (HelplineError, SQLAlchemyError):
+    except (HelplineError, SQLAlchemyError, psycopg.Error):  # the database's, not the file's
         raise
     except BaseException as error:
         if progress.committed or not is_file_fault(error):
