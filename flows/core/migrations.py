@@ -174,6 +174,10 @@ def _apply_pending(engine: Engine) -> list[Migration]:
                         "add a new numbered migration instead."
                     )
                 continue
+            # Ask before trying: a login without the right may otherwise fail on whatever the
+            # migration touches first (a table already gone reads as UndefinedTable).
+            if not run_query(connection, "may_change_schema").scalar_one():
+                raise HelplineError(_MAY_NOT_UPGRADE)
             apply_migration(connection, migration)
             applied_now.append(migration)
     check_reference_data(engine, migrations, record=True)
