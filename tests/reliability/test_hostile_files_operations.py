@@ -97,15 +97,21 @@ def counts_file(path: Path) -> Path:
     return write_xlsx(path, rows, headings=["Month", "Force", "Contacts"])
 
 
+def sheet_rows(path: Path, sheet: str, first: int = 1) -> list[tuple[Any, ...]]:
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return [tuple(row) for row in workbook[sheet].iter_rows(min_row=first, values_only=True)]
+    finally:
+        workbook.close()  # read-only workbooks keep their file open until closed
+
+
 def feedback_summary(path: Path) -> dict[str, Any]:
-    sheet = load_workbook(path, read_only=True)["Summary"]
-    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    rows = sheet_rows(path, "Summary")
     return {"title": rows[0][0], **{str(r[0]): r[1] for r in rows[1:] if r and r[0]}}
 
 
 def feedback_problems(path: Path) -> list[tuple[Any, ...]]:
-    sheet = load_workbook(path, read_only=True)["Problems"]
-    return [tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    return sheet_rows(path, "Problems", first=2)
 
 
 # ---- poison files oldest in the inbox, a good file of another partner waiting ------------------
