@@ -84,6 +84,7 @@ def run_size(server: str, size: int, data_dir: Path, naive: bool) -> list[dict[s
     url = fresh_database(server)
     try:
         plan = [("calamine_read", xlsx), ("pandas_csv_read", csv_path), ("bare_copy", csv_path)]
+        plan.append(("dlt_load", xlsx))
         if naive:
             plan.append(("naive", xlsx))
         for case, file in plan:
@@ -105,26 +106,33 @@ def ratios(results: list[dict[str, Any]]) -> None:
         calamine = by.get((size, "calamine_read", "xlsx"))
         csv_floor = [by.get((size, "pandas_csv_read", "csv")), by.get((size, "bare_copy", "csv"))]
         naive = by.get((size, "naive", "xlsx"))
+        peer = by.get((size, "dlt_load", "xlsx"))
         if r["case"] == "full_ingest" and r["format"] == "xlsx" and calamine:
             r["ratio_to_floor"] = r["seconds"] / calamine["seconds"]
         if r["case"] == "full_ingest" and r["format"] == "csv" and all(csv_floor):
             r["ratio_to_floor"] = r["seconds"] / sum(f["seconds"] for f in csv_floor)  # type: ignore[index]
         if r["case"] == "full_ingest" and r["format"] == "xlsx" and naive:
             r["ratio_to_naive"] = r["seconds"] / naive["seconds"]
+        if r["case"] == "full_ingest" and r["format"] == "xlsx" and peer:
+            r["ratio_to_dlt"] = r["seconds"] / peer["seconds"]
+        if r["case"] == "dlt_load" and calamine:
+            r["ratio_to_floor"] = r["seconds"] / calamine["seconds"]
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
     print(
         f"{'size':>9} {'case':<16} {'fmt':<4} {'rows':>10} {'seconds':>9} {'rows/s':>11} "
-        f"{'peak MB':>8} {'x floor':>8} {'x naive':>8}"
+        f"{'peak MB':>8} {'x floor':>8} {'x naive':>8} {'x dlt':>6}"
     )
     for r in results:
         rate = r["rows"] / r["seconds"] if r["seconds"] else 0
         floor = f"{r['ratio_to_floor']:.2f}" if "ratio_to_floor" in r else ""
         naive = f"{r['ratio_to_naive']:.3f}" if "ratio_to_naive" in r else ""
+        peer = f"{r['ratio_to_dlt']:.2f}" if "ratio_to_dlt" in r else ""
         print(
             f"{r['size']:>9,} {r['case']:<16} {r['format']:<4} {r['rows']:>10,} "
-            f"{r['seconds']:>9.2f} {rate:>11,.0f} {r['peak_rss_mb']:>8.0f} {floor:>8} {naive:>8}"
+            f"{r['seconds']:>9.2f} {rate:>11,.0f} {r['peak_rss_mb']:>8.0f} {floor:>8} {naive:>8} "
+            f"{peer:>6}"
         )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -15,7 +16,8 @@ from rich.console import Console
 # typer vendors its own click since 0.26; its exceptions are the ones raised here.
 from typer._click import exceptions as click_errors
 
-from flows.core.errors import ConfigurationError, HelplineError
+from flows.core.errors import ConfigurationError, HelplineError, Interrupted
+from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
 
 app = typer.Typer(
@@ -33,14 +35,27 @@ submissions_app = typer.Typer(
 app.add_typer(submissions_app, name="submissions")
 profile_app = typer.Typer(help="Partner profiles.", no_args_is_help=True)
 app.add_typer(profile_app, name="profile")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, emoji=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def say(line: str) -> None:
     """Print a result line exactly as written: partner text must never be read as markup."""
     out.print(line, markup=False)
+
+
+@contextmanager
+def reporting_interrupts() -> Iterator[None]:
+    """Ctrl-C during an ingest says which file it stopped and that nothing of it was loaded.
+
+    (typer turns a KeyboardInterrupt into a silent exit 130, so it is caught here first.)
+    """
+    try:
+        yield
+    except Interrupted as interrupted:
+        err.print(f"error: {interrupted.message}", markup=False)
+        raise typer.Exit(130) from None
 
 
 def load_settings() -> Settings:
@@ -110,7 +125,9 @@ def ingest(
     """
     from flows.commands import run_ingest
 
-    raise typer.Exit(run_ingest(load_settings(), partner, files, say))
+    with reporting_interrupts():
+        code = run_ingest(load_settings(), partner, files, say)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -139,7 +156,9 @@ def demo(
     settings = load_settings()
     if output_dir is not None:
         settings = settings.model_copy(update={"output_dir": output_dir})
-    raise typer.Exit(run_demo(settings, say))
+    with reporting_interrupts():
+        code = run_demo(settings, say)
+    raise typer.Exit(code)
 
 
 @app.command("ingest-inbox")
@@ -150,7 +169,9 @@ def ingest_inbox() -> None:
     """
     from flows.commands import run_ingest_inbox
 
-    raise typer.Exit(run_ingest_inbox(load_settings(), say))
+    with reporting_interrupts():
+        code = run_ingest_inbox(load_settings(), say)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -269,19 +290,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(error: Exception) -> int:
-    """A bug, not bad input: one line for the user, the traceback kept in a file for us."""
-    import tempfile
-    import traceback
+    """A bug, not bad input: one line for the user, the traceback kept in a file for us.
 
+    The file is new each time (mkstemp), never a fixed name in the shared temporary folder: two
+    runs at once would race for it, and a planted symlink there would be written through.
+    """
     from flows.core.database import redact_url
+    from flows.core.error_details import save_traceback
 
-    details = Path(tempfile.gettempdir()) / "helpline-last-error.txt"
-    try:
-        details.write_text(redact_url("".join(traceback.format_exception(error))))
-        where = f"; details in {details}"
-    except OSError:
-        where = ""
-    message = redact_url(str(error).splitlines()[0] if str(error) else "")
+    details = save_traceback(error)
+    where = f"; details in {details}" if details is not None else ""
+    message = clean_text(redact_url(str(error).splitlines()[0] if str(error) else ""))
     err.print(f"error: unexpected {type(error).__name__}: {message}{where}", markup=False)
     return 1
 

@@ -1,40 +1,45 @@
-"""What each CLI command does, as plain functions returning exit codes (no Prefect needed)."""
+"""What each CLI command does, as plain functions returning exit codes (no Prefect needed).
+
+Each command imports the wings it uses inside its own function: `helpline status` needs only
+the database, so it must not pay for pandas, openpyxl or the spreadsheet readers, and no command
+but ingest pays for Great Expectations (tests/integration/test_command_imports.py checks this).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import Engine
-
-from flows.core.database import run_query
 from flows.core.errors import DeliveryUnavailable, FileRejected, HelplineError
 from flows.core.migrations import ready_database
 from flows.core.periods import Period
-from flows.core.resources import demo_profiles_dir
-from flows.core.scope import NATIONAL, Scope
+from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
-from flows.delivery.ledger import send_period, summary
-from flows.delivery.mail import Mailer
-from flows.delivery.recipients import load_recipients
-from flows.intake.ingest import ingest_file
-from flows.intake.outcome import IngestOutcome
-from flows.intake.profiles import find_profile
-from flows.report.edition import Edition, build_edition
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from sqlalchemy.engine import Engine
+
+    from flows.delivery.mail import Mailer
+    from flows.intake.outcome import IngestOutcome
+    from flows.report.edition import Edition
 
 Say = Callable[[str], object]
 
 
 def progress_bar() -> Progress:
     """A transient bar on stderr; rich shows nothing when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        # Descriptions hold file names: never read them as rich markup (a [link=...] tag).
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, highlight=False, emoji=False),
         transient=True,
     )
 
@@ -43,13 +48,16 @@ def ingest_files(
     engine: Engine, settings: Settings, partner: str, files: list[Path], say: Say
 ) -> list[IngestOutcome]:
     """Each file in turn, with a progress bar on a terminal (reading, validating, loading)."""
+    from flows.intake.ingest import ingest_file
+    from flows.intake.profiles import find_profile
+
     profile = find_profile(settings.partners_dir, partner)
     outcomes = []
     with progress_bar() as progress:
         task = progress.add_task("ingesting", total=len(files))
         for path in files:
 
-            def show(stage: str, name: str = path.name) -> None:
+            def show(stage: str, name: str = clean_text(path.name)) -> None:
                 progress.update(task, description=f"{name}: {stage}")
 
             outcome = ingest_file(engine, settings, profile, path, on_stage=show)
@@ -60,6 +68,8 @@ def ingest_files(
 
 
 def run_ingest(settings: Settings, partner: str, files: list[Path], say: Say) -> int:
+    from flows.intake.profiles import find_profile
+
     find_profile(settings.partners_dir, partner)  # a bad partner is a usage problem: fail first
     missing = [path for path in files if not path.is_file()]
     if missing:
@@ -82,6 +92,9 @@ def describe_edition(edition: Edition, say: Say) -> None:
 def run_report(
     settings: Settings, period_text: str, scope_text: str, out: Path | None, say: Say
 ) -> int:
+    from flows.core.scope import Scope
+    from flows.report.edition import build_edition
+
     period, scope = Period.parse(period_text), Scope.parse(scope_text)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise HelplineError(f"{out.name}: the workbook must be written to a .xlsx file.")
@@ -93,7 +106,10 @@ def run_report(
 
 
 def run_demo(settings: Settings, say: Say) -> int:
+    from flows.core.resources import demo_profiles_dir
+    from flows.core.scope import NATIONAL
     from flows.demo import CURRENT, write_demo_files
+    from flows.report.edition import build_edition
 
     with ready_database(settings) as engine:
         folder = settings.output_dir / "demo-files"
@@ -114,7 +130,7 @@ def run_demo(settings: Settings, say: Say) -> int:
 
 
 def run_status(settings: Settings, say: Say) -> int:
-    from flows.core.database import redact_url
+    from flows.core.database import redact_url, run_query
 
     with ready_database(settings) as engine:
         say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")
@@ -179,6 +195,9 @@ def run_send(
     settings: Settings, period_text: str, force: bool, say: Say, *, mailer: Mailer | None = None
 ) -> int:
     """`helpline send`: 0 when everyone has the workbook (now or before), 1 if any failed."""
+    from flows.delivery.ledger import send_period, summary
+    from flows.delivery.recipients import load_recipients
+
     period = Period.parse(period_text)
     recipients = load_recipients(settings.recipients_file)  # a bad file fails before connecting
     with ready_database(settings) as engine:
@@ -199,6 +218,9 @@ def delivery_for_backfill(
     engine: Engine, settings: Settings, *, mailer: Mailer | None = None
 ) -> Callable[[Edition], str]:
     """For `backfill --send`: deliver each period's workbooks; never resends (no --force)."""
+    from flows.delivery.ledger import send_period, summary
+    from flows.delivery.recipients import load_recipients
+
     recipients = load_recipients(settings.recipients_file)
 
     def deliver(edition: Edition) -> str:

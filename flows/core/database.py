@@ -131,9 +131,12 @@ def translate_database_errors(action: str, *, data_is_the_files: bool = False) -
     """
     try:
         yield
-    except DBAPIError as error:
-        kind = "transient" if error.connection_invalidated else classify(error.orig)
-        reason = redact_url(first_line(error.orig))
+    except (DBAPIError, psycopg.Error) as error:
+        # COPY runs on the driver's own cursor, so its errors arrive unwrapped by SQLAlchemy.
+        original: BaseException | None = error.orig if isinstance(error, DBAPIError) else error
+        invalidated = isinstance(error, DBAPIError) and error.connection_invalidated
+        kind = "transient" if invalidated else classify(original)
+        reason = redact_url(first_line(original))
         if kind == "data" and data_is_the_files:
             raise FileRejected(
                 f"the database refused a value while {action} ({reason[:200]}); ask the "

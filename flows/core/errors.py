@@ -12,6 +12,8 @@ One taxonomy decides what a failure does, in the CLI, the inbox sweep and the Pr
 
 from __future__ import annotations
 
+from flows.core.safe_text import clean_text
+
 
 class HelplineError(Exception):
     """An expected failure, reported as one line without a traceback (exit code 1)."""
@@ -19,8 +21,9 @@ class HelplineError(Exception):
     exit_code = 1
 
     def __init__(self, message: str) -> None:
-        # One line only: a newline would let a partner-supplied value forge extra log lines.
-        super().__init__(" ".join(message.split()))
+        # One line only: a newline would let a partner-supplied value (a file name, a cell)
+        # forge extra log lines, and ESC would drive the terminal; both are shown as escapes.
+        super().__init__(clean_text(message.strip()))
 
     @property
     def message(self) -> str:
@@ -49,6 +52,19 @@ class DeliveryUnavailable(TransientError):
 
 class NoDataForPeriod(HelplineError):
     """A report was asked for a period with no loaded contacts."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while a file was being ingested: says whether anything from it was loaded."""
+
+    def __init__(self, file_name: str, loaded: bool) -> None:
+        name = clean_text(file_name)
+        self.message = (
+            f"interrupted; {name} was loaded, but its feedback report may be missing"
+            if loaded
+            else f"interrupted; nothing from {name} was loaded"
+        )
+        super().__init__(self.message)
 
 
 TRANSIENT_ERRORS: tuple[type[HelplineError], ...] = (TransientError,)

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from flows.core.safe_cells import append_row
+from flows.core.safe_text import clean_text
 from flows.intake.outcome import IngestOutcome
 
 _HEADINGS = ("Rule broken", "Rows affected", "Row numbers in your file", "Example values")
@@ -24,10 +25,12 @@ def feedback_rows(outcome: IngestOutcome) -> list[list[object]]:
         if failure.rows_affected > 20:
             numbers += f" and {failure.rows_affected - 20:,} more"
         if failure.advice:  # whole sentences that already say where
-            examples = "; ".join(value for _, value in failure.examples)
+            examples = "; ".join(clean_text(value) for _, value in failure.examples)
         else:
-            examples = "; ".join(f"row {row}: {value}" for row, value in failure.examples)
-        rows.append([failure.rule, failure.rows_affected, numbers, examples])
+            examples = "; ".join(
+                f"row {row}: {clean_text(value)}" for row, value in failure.examples
+            )
+        rows.append([clean_text(failure.rule), failure.rows_affected, numbers, examples])
     return rows
 
 
@@ -36,7 +39,9 @@ def write_feedback_report(outcome: IngestOutcome, path: Path) -> Path:
     summary = workbook.active
     assert summary is not None
     summary.title = "Summary"
-    append_row(summary, [f"Feedback on {outcome.file_name}"])
+    # Partner text is safe text again here (clean_text changes nothing on a second pass): a
+    # character XML cannot hold would make the whole workbook unreadable.
+    append_row(summary, [f"Feedback on {clean_text(outcome.file_name)}"])
     summary["A1"].font = Font(bold=True, size=14)
     decision = {
         "accepted": "Accepted",
@@ -46,7 +51,7 @@ def write_feedback_report(outcome: IngestOutcome, path: Path) -> Path:
     for label, value in (
         ("Partner", outcome.partner_id),
         ("Decision", decision),
-        ("Reason", outcome.reason or "No problems found"),
+        ("Reason", clean_text(outcome.reason or "No problems found")),
         ("Rows read", outcome.rows_read),
         ("Rows loaded", outcome.rows_loaded),
         ("Rows held back", outcome.rows_quarantined),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,13 +14,17 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from flows.core.errors import ConfigurationError
+from flows.core.file_names import fitted_name
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
+from flows.intake.inbox_claims import claim_file
 from flows.intake.ingest import ingest_file
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import PARTNER_ID, find_profile
 
+log = logging.getLogger(__name__)
 RESERVED_FOLDERS = {"processed", "rejected"}
+NAME_MAX = 255  # bytes in one file name on the usual file systems
 # Names that office software and browsers give files that are still being written.
 _TEMPORARY_PREFIXES = ("~$", ".", "~")
 _TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", ".filepart")
@@ -67,17 +74,53 @@ def list_waiting_files(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> l
     return [item for _, _, item in sorted(waiting)]
 
 
+def check_sweep_folders(settings: Settings) -> None:
+    """Before any file is touched: the folders a sweep writes to can be written.
+
+    An unwritable output or inbox folder is a configuration fault: the sweep stops at once and
+    every file stays where it is, rather than each file failing in turn.
+    """
+    inbox = settings.inbox_dir
+    filing = [inbox / name for name in sorted(RESERVED_FOLDERS) if (inbox / name).is_dir()]
+    for folder in (settings.output_dir / "feedback", inbox, *filing):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, probe = tempfile.mkstemp(prefix=".helpline-write-check-", dir=folder)
+            os.close(handle)
+            Path(probe).unlink()
+        except OSError as error:
+            setting = (
+                "HELPLINE_OUTPUT_DIR"
+                if folder.is_relative_to(settings.output_dir)
+                else "HELPLINE_INBOX_DIR"
+            )
+            raise ConfigurationError(
+                f"Cannot write to {clean_text(str(folder))} ({error.strerror or error}): choose a "
+                f"writable {setting}; no file was moved."
+            ) from None
+
+
 def file_away(path: Path, destination: Path, feedback: Path | None) -> Path:
-    """Move the file (and its feedback report beside it) without overwriting an earlier one."""
-    destination.mkdir(parents=True, exist_ok=True)
-    target = destination / path.name
-    counter = 1
-    while target.exists():
-        target = destination / f"{path.stem}.{counter}{path.suffix}"
-        counter += 1
-    shutil.move(str(path), target)
-    if feedback is not None and feedback.is_file():
-        shutil.copy2(feedback, destination / f"{target.stem}.feedback.xlsx")
+    """Move the file (and its feedback report beside it) without overwriting an earlier one.
+
+    The file keeps its name, with a counter when that name is taken; the feedback copy's name is
+    shortened and hashed when the partner's name leaves no room for `.feedback.xlsx`.
+    """
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        target = destination / path.name
+        counter = 1
+        while target.exists():
+            target = destination / fitted_name(f"{path.stem}.{counter}", path.suffix, NAME_MAX)
+            counter += 1
+        shutil.move(str(path), target)
+        if feedback is not None and feedback.is_file():
+            shutil.copy2(feedback, destination / fitted_name(target.stem, ".feedback.xlsx"))
+    except OSError as error:
+        raise ConfigurationError(
+            f"Cannot move {clean_text(path.name)} to {clean_text(str(destination))} "
+            f"({error.strerror or error}): choose a writable HELPLINE_INBOX_DIR."
+        ) from None
     return target
 
 
@@ -87,18 +130,23 @@ class SweepResult:
 
     partner_id: str
     file_name: str
-    outcome: IngestOutcome | None  # None: no profile, so the file was left where it is
+    outcome: IngestOutcome | None  # None: no profile, or another sweep is ingesting it
     reason: str | None = None
+    taken_by_another_sweep: bool = False
 
     @property
     def state(self) -> str:
+        if self.taken_by_another_sweep:
+            return "taken by another sweep"
         return self.outcome.status if self.outcome is not None else "left in the inbox"
 
     @property
     def ok(self) -> bool:
-        return self.outcome is not None and self.outcome.ok
+        return self.taken_by_another_sweep or (self.outcome is not None and self.outcome.ok)
 
     def line(self) -> str:
+        if self.taken_by_another_sweep:
+            return f"{self.partner_id}/{self.file_name}: left to the sweep already ingesting it"
         if self.outcome is None:
             return f"{self.partner_id}/{self.file_name}: left in the inbox: {self.reason}"
         return f"{self.partner_id}/{self.outcome.line()}"
@@ -128,16 +176,24 @@ class SweepResult:
 
 
 def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> SweepResult:
-    """Ingest one waiting file and file it under processed/ or rejected/ with its feedback."""
+    """Ingest one waiting file and file it under processed/ or rejected/ with its feedback.
+
+    Anything the file's content causes rejects this file only (ingest_file sees to that), so the
+    sweep goes on with the next; a configuration fault or an outage is raised to stop or retry.
+    """
     name = clean_text(waiting.path.name)
     try:
         profile = find_profile(settings.partners_dir, waiting.partner_id)
     except ConfigurationError as problem:
+        log.warning("%s/%s: left in the inbox: %s", waiting.partner_id, name, problem.message)
         return SweepResult(waiting.partner_id, name, None, problem.message)
-    outcome = ingest_file(engine, settings, profile, waiting.path)
-    folder = "rejected" if outcome.status == "rejected" else "processed"
-    inbox = settings.inbox_dir
-    file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
+    with claim_file(waiting.path) as claimed:
+        if not claimed:
+            return SweepResult(waiting.partner_id, name, None, taken_by_another_sweep=True)
+        outcome = ingest_file(engine, settings, profile, waiting.path)
+        folder = "rejected" if outcome.status == "rejected" else "processed"
+        inbox = settings.inbox_dir
+        file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
     return SweepResult(waiting.partner_id, name, outcome, outcome.reason)
 
 
@@ -149,7 +205,10 @@ def sweep_inbox(
 ) -> list[SweepResult]:
     """Every settled file, oldest first; one result (and one line said) per file."""
     results = []
-    for waiting in list_waiting_files(settings.inbox_dir, settle_seconds):
+    waiting_files = list_waiting_files(settings.inbox_dir, settle_seconds)
+    if waiting_files:
+        check_sweep_folders(settings)
+    for waiting in waiting_files:
         result = sweep_file(engine, settings, waiting)
         say(result.line())
         results.append(result)

@@ -11,12 +11,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from flows.core.canonical import NormalisedFile
-from flows.core.errors import FileRejected, HelplineError
+from flows.core.error_details import save_traceback
+from flows.core.errors import ConfigurationError, FileRejected, HelplineError, Interrupted
+from flows.core.file_names import fitted_name
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
-from flows.core.safe_text import clean_text
+from flows.core.safe_text import clean_text, shortened
 from flows.core.settings import Settings
 from flows.intake.feedback import write_feedback_report
 from flows.intake.header_tables import RawTable
@@ -30,6 +34,7 @@ from flows.ledger.entries import LedgerEntry, earlier_copy, record_duplicate, re
 from flows.ledger.loading import load_submission, refs_loaded_elsewhere, staging_frame
 
 Stage = Callable[[str], object]
+MAX_REASON_CHARACTERS = 1_000  # a reason quotes at most a few hundred characters of the file
 
 
 def ingest_file(
@@ -39,18 +44,63 @@ def ingest_file(
     path: Path,
     on_stage: Stage | None = None,
 ) -> IngestOutcome:
-    """Read, validate and load one file; on_stage hears each step's name (for progress bars)."""
-    stage = on_stage or _quietly
+    """Read, validate and load one file; on_stage hears each step's name (for progress bars).
+
+    Whatever the file's content makes a step do, only that file is rejected: a FileRejected,
+    and also an unexpected error or a reader panic before the load commits (it is the file that
+    made the product fail). Configuration faults and outages are raised for the caller; Ctrl-C
+    becomes Interrupted, which says whether the file was loaded.
+    """
+    progress = _Progress(on_stage or _quietly)
     entry = receive_file(path, profile)
+    try:
+        return _ingest(engine, settings, profile, path, entry, progress)
+    except KeyboardInterrupt:
+        raise Interrupted(entry.file_name, loaded=progress.committed) from None
+    except FileRejected as rejection:
+        if progress.committed:
+            raise
+        return reject_file(engine, settings, entry, rejection.message)
+    except (HelplineError, SQLAlchemyError, psycopg.Error):  # the database's, not the file's
+        raise
+    except BaseException as error:
+        if progress.committed or not is_file_fault(error):
+            raise
+        return reject_file(engine, settings, entry, unexpected_reason(settings, error))
+
+
+class _Progress:
+    """The stage reached, told to the caller; after `writing feedback` the load has committed."""
+
+    def __init__(self, listener: Stage) -> None:
+        self.listener = listener
+        self.committed = False
+
+    def __call__(self, stage: str) -> None:
+        self.committed = self.committed or stage == COMMITTED_STAGE
+        self.listener(stage)
+
+
+COMMITTED_STAGE = "writing feedback"
+
+
+def _ingest(
+    engine: Engine,
+    settings: Settings,
+    profile: PartnerProfile,
+    path: Path,
+    entry: LedgerEntry,
+    stage: Stage,
+) -> IngestOutcome:
     earlier = earlier_copy(engine, entry)
     if earlier is not None:
         return skip_duplicate(engine, entry, earlier)
     try:
         stage("reading")
         raw = read_partner_file(path, profile, settings)  # guards, read, clean, personal data
+        normalised = normalise_file(engine, raw, profile)
     except FileRejected as rejection:
         return reject_file(engine, settings, entry, rejection.message)
-    normalised = normalise_file(engine, raw, profile)
     stage("validating")
     report = check_partner_totals(validate_file(normalised, profile), raw)
     entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
@@ -58,11 +108,30 @@ def ingest_file(
     if keep is None:
         return reject_file(engine, settings, entry, report.first_reason(), report)
     stage("loading")
-    return load_file(engine, settings, entry, normalised, keep, report)
+    return load_file(engine, settings, entry, normalised, keep, report, stage)
 
 
 def _quietly(_stage: str) -> None:
     return None
+
+
+def is_file_fault(error: BaseException) -> bool:
+    """An error a file's content can cause: any Exception, or a reader's Rust panic (which
+    derives from BaseException); never an exit, a generator closing or an interrupt."""
+    if isinstance(error, Exception):
+        return True
+    return type(error).__name__ == "PanicException"
+
+
+def unexpected_reason(settings: Settings, error: BaseException) -> str:
+    """One line for the ledger and the feedback; the traceback kept under the state folder."""
+    details = save_traceback(error, settings.state_dir / "errors")
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    where = f"; details in {details}" if details is not None else ""
+    return (
+        f"could not be processed ({type(error).__name__}: {shortened(text, 200)}); ask the "
+        f"partner to save it again with only the contact table, and report it if it recurs{where}"
+    )
 
 
 def receive_file(path: Path, profile: PartnerProfile) -> LedgerEntry:
@@ -110,7 +179,7 @@ def reject_file(
     reason: str,
     report: ValidationReport | None = None,
 ) -> IngestOutcome:
-    reason = clean_text(reason)  # it may quote partner or profile text
+    reason = shortened(clean_text(reason), MAX_REASON_CHARACTERS)  # may quote partner text
     submission_id = record_rejection(engine, entry, reason)
     outcome = IngestOutcome(
         entry.file_name,
@@ -131,6 +200,7 @@ def load_file(
     normalised: NormalisedFile,
     keep: pd.Series,
     report: ValidationReport,
+    stage: Stage = _quietly,
 ) -> IngestOutcome:
     """Load the rows to keep; the file replaces this partner's data for the months it covers."""
     months = normalised.frame.loc[keep, "month"]
@@ -147,6 +217,7 @@ def load_file(
         result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
     except FileRejected as refusal:  # a value the database cannot hold: the file's own fault
         return reject_file(engine, settings, entry, refusal.message, report)
+    stage(COMMITTED_STAGE)
     if result.status == "duplicate":  # the same bytes arrived by another route meanwhile
         return IngestOutcome(
             entry.file_name, entry.partner_id, "duplicate", reason=str(result.duplicate_of)
@@ -167,14 +238,19 @@ def load_file(
     return write_feedback(settings, outcome, entry.sha256)
 
 
-def write_feedback(settings: Settings, outcome: IngestOutcome, sha256: str) -> IngestOutcome:
+def feedback_path(settings: Settings, outcome: IngestOutcome, sha256: str) -> Path:
+    """output/feedback/<partner>/<name>-<sha256 prefix>.xlsx; a long name shortened and hashed."""
     folder = settings.output_dir / "feedback" / outcome.partner_id
+    return folder / fitted_name(Path(outcome.file_name).stem, f"-{sha256[:8]}.xlsx")
+
+
+def write_feedback(settings: Settings, outcome: IngestOutcome, sha256: str) -> IngestOutcome:
+    path = feedback_path(settings, outcome, sha256)
+    folder = path.parent
     try:
-        path = write_feedback_report(
-            outcome, folder / f"{Path(outcome.file_name).stem}-{sha256[:8]}.xlsx"
-        )
+        path = write_feedback_report(outcome, path)
     except OSError as error:  # the outcome stands (it is in the ledger); say both in one line
-        raise HelplineError(
+        raise ConfigurationError(
             f"{outcome.line()}; but its feedback report could not be written to {folder} "
             f"({error.strerror or error}): choose a writable HELPLINE_OUTPUT_DIR."
         ) from None

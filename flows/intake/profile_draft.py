@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas, spelling_key
-from flows.core.safe_text import one_line
+from flows.core.safe_text import clean_text
 from flows.intake.crosstab_draft import draft_crosstab
 from flows.intake.guards import check_file_before_parsing
 from flows.intake.header_tables import HEADER_SEARCH_ROWS
+from flows.intake.profiles import COUNTS_COLUMNS, OPTIONAL_COLUMNS, RECORDS_COLUMNS
 from flows.intake.readers import read_sheet_grids, read_table
 
-Rows = Sequence[Sequence[object]]
+Rows = list[list[object]]
 
 # Words partners use in headings, per canonical column, strongest first.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -27,34 +30,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "caller_type": ("caller", "who contacted", "contact type", "caller type", "who"),
     "channel": ("method", "channel", "service", "route", "medium"),
 }
-_TOML_UNSAFE = re.compile(r'["\\\x00-\x1f]')
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def _quote(text: str) -> str:
-    return '"' + _TOML_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + '"'
+def _csv_rows(path: Path) -> tuple[str | None, Rows]:
+    import csv
 
+    from flows.intake.csv_tables import sniff_delimiter
 
-def _sheet_rows(path: Path) -> tuple[str | None, list[list[object]]]:
-    if path.suffix.lower() == ".csv":
-        import csv
-
-        from flows.intake.csv_tables import sniff_delimiter
-
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-        lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-        return None, [list(r) for r in csv.reader(lines, delimiter=sniff_delimiter(lines))]
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_path(str(path))
-    sheet = workbook.sheet_names[0]
-    rows: list[list[object]] = [
-        list(row)
-        for row in workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)[
-            :HEADER_SEARCH_ROWS
-        ]
-    ]
-    return sheet, rows
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    return None, [list(r) for r in csv.reader(lines, delimiter=sniff_delimiter(lines))]
 
 
 def guess_header(rows: Sequence[Sequence[object]]) -> int:
@@ -97,103 +82,147 @@ def guess_columns(headings: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
+@dataclass
+class ProfileDraft:
+    """A drafted profile: its keys as TOML will hold them, and notes written as comments above.
+
+    Every drafting step adds to `fields` (the profile's keys, nested tables as dicts) and to
+    `notes`; only `write_profile` turns it into text, through a TOML writer, so no heading, sheet
+    or file name can add a key of its own.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SampleSheet:
+    """The first rows of the sample's first sheet, as the header search sees them, and of
+    every visible sheet (for telling a crosstab's shape)."""
+
+    path: Path
+    sheet: str | None  # None for a CSV
+    rows: Rows
+    sheets: list[tuple[str | None, Rows]] = field(default_factory=list)
+
+
+def draft_profile(path: Path, partner_id: str, max_uncompressed_bytes: int) -> str:
+    """The drafted profile as TOML text, ready for review."""
+    return write_profile(draft_fields(path, partner_id, max_uncompressed_bytes), path.name)
+
+
+def draft_fields(path: Path, partner_id: str, max_uncompressed_bytes: int) -> ProfileDraft:
+    """Identity keys, then the table's shape and mapping, then the force areas to map."""
+    sample = read_sample(path, max_uncompressed_bytes)
+    draft = ProfileDraft(
+        fields={"id": partner_id, "name": partner_id.replace("-", " ").capitalize()}
+    )
+    if not draft_crosstab_shape(draft, sample):
+        draft_long_table(draft, sample, max_uncompressed_bytes)
+    return draft
+
+
+def read_sample(path: Path, max_uncompressed_bytes: int) -> SampleSheet:
+    check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
+    try:
+        sheets = _sample_sheets(path, max_uncompressed_bytes)
+    except Exception as error:  # noqa: BLE001 - any reader failure is a bad sample
+        raise FileRejected(f"{path.name} cannot be read as a sample ({error}).") from None
+    sheet, rows = sheets[0] if sheets else (None, [])
+    return SampleSheet(path, sheet, rows, sheets)
+
+
 def _sample_sheets(path: Path, max_uncompressed_bytes: int) -> list[tuple[str | None, Rows]]:
     """The first rows of every visible sheet (of the file, for a CSV)."""
     if path.suffix.lower() == ".csv":
-        return [_sheet_rows(path)]
+        return [_csv_rows(path)]
     grids = read_sheet_grids(
         path,
         lambda sheets: [name for name, visible in sheets if visible],
         max_uncompressed_bytes=max_uncompressed_bytes,
     )
-    return [(name, rows[:HEADER_SEARCH_ROWS]) for name, rows, _ in grids]
+    return [(name, [list(row) for row in rows[:HEADER_SEARCH_ROWS]]) for name, rows, _ in grids]
 
 
-def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _quote(key)
-
-
-def _toml_lines(fields: dict[str, Any], table: str = "") -> list[str]:
-    """TOML for a draft's keys: strings, numbers, lists of strings and tables of them."""
-
-    def value(item: object) -> str:
-        if isinstance(item, list):
-            return "[" + ", ".join(_quote(str(v)) for v in item) + "]"
-        return str(item) if isinstance(item, int) else _quote(str(item))
-
-    lines = (
-        [f"[{table}]"] if table and any(not isinstance(v, dict) for v in fields.values()) else []
-    )
-    lines += [f"{_key(k)} = {value(v)}" for k, v in fields.items() if not isinstance(v, dict)]
-    for key, inner in fields.items():
-        if isinstance(inner, dict):
-            nested = _toml_lines(inner, f"{table}.{key}" if table else key)
-            lines += ["", *nested] if nested[:1] and nested[0].startswith("[") else nested
-    return lines
-
-
-def draft_profile(path: Path, partner_id: str, max_uncompressed_bytes: int) -> str:
-    check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
-    try:
-        sheets = _sample_sheets(path, max_uncompressed_bytes)
-        sheet, rows = sheets[0] if sheets else (None, [])
-    except Exception as error:  # noqa: BLE001 - any reader failure is a bad sample
-        raise FileRejected(f"{path.name} cannot be read as a sample ({error}).") from None
+def draft_crosstab_shape(draft: ProfileDraft, sample: SampleSheet) -> bool:
+    """Force areas by months (either way round, two-row headings, month-named sheets)."""
     resolver = ForceAreaResolver(load_force_areas())
-    crosstab = draft_crosstab(sheets, lambda value: resolver.resolve(value) is not None)
-    if crosstab is not None:
-        head = {"id": partner_id, "name": partner_id.replace("-", " ").capitalize()}
-        fields = head | crosstab.fields | {"on_invalid_rows": "reject_file"}
-        notes = [f"# Drafted from {path.name}: check every line before using it."]
-        notes += [f"# {one_line(note)}" for note in crosstab.notes]
-        return "\n".join([*notes, *_toml_lines(fields)]) + "\n"
+    found = draft_crosstab(sample.sheets, lambda value: resolver.resolve(value) is not None)
+    if found is None:
+        return False
+    draft.fields.update(found.fields)
+    draft.fields["on_invalid_rows"] = "reject_file"
+    draft.notes.extend(found.notes)
+    return True
+
+
+def draft_long_table(draft: ProfileDraft, sample: SampleSheet, max_uncompressed_bytes: int) -> None:
+    """The records or counts layout: header row, column mapping and unknown force areas."""
+    rows = sample.rows
     index = guess_header(rows)
     headings = [" ".join(str(c).split()) for c in rows[index] if str(c).strip()] if rows else []
     columns = guess_columns(headings)
     layout = "counts" if "month" in columns and "contacts" in columns else "records"
-    keep = (
-        ("month", "force_area", "contacts")
-        if layout == "counts"
-        else ("contact_ref", "contact_date", "force_area")
+    keep = COUNTS_COLUMNS if layout == "counts" else RECORDS_COLUMNS
+    chosen = {k: v for k, v in columns.items() if k in (*keep, *OPTIONAL_COLUMNS)}
+    draft.fields.update(
+        {
+            "layout": layout,
+            **({"sheet": sample.sheet} if sample.sheet else {}),
+            "header_row": index + 1,
+            "date_order": "DMY",
+            "on_invalid_rows": "reject_file",
+            "columns": chosen,
+        }
     )
-    chosen = {k: v for k, v in columns.items() if k in (*keep, "caller_type", "channel")}
-    unresolved: list[str] = []
-    if "force_area" in chosen:
-        table = read_table(
-            path,
-            wanted=[chosen["force_area"]],
-            sheet=sheet,
-            header_row=index + 1,
-            max_uncompressed_bytes=max_uncompressed_bytes,
+    draft.notes.append(f'header_row {index + 1} was detected; "auto" also finds it.')
+    missing = [k for k in keep if k not in chosen]
+    if missing:
+        draft.notes.append(
+            f"Not found: {', '.join(missing)}. Add each under [columns] with the partner's heading."
         )
-        resolver = ForceAreaResolver(load_force_areas())
-        values = table.frame[chosen["force_area"]].dropna().astype(str).unique()
-        unresolved = sorted(v for v in values if resolver.resolve(v) is None)[:50]
-    lines = [
-        f"# Drafted from {path.name}: check every line before using it.",
-        f"id = {_quote(partner_id)}",
-        f"name = {_quote(partner_id.replace('-', ' ').capitalize())}",
-        f"layout = {_quote(layout)}",
-        *([f"sheet = {_quote(sheet)}"] if sheet else []),
-        f'header_row = {index + 1}  # detected; "auto" also finds it',
-        'date_order = "DMY"',
-        'on_invalid_rows = "reject_file"',
-        "",
-        "[columns]",
-        *(f"{k} = {_quote(v)}" for k, v in chosen.items()),
-        *(
-            f'# {k} = "?"  # not found: name the partner\'s heading'
-            for k in keep
-            if k not in chosen
-        ),
-        "",
-        "[values.force_area]",
-        *(
-            f'{_quote(v)} = "?"  # not a known force area: give the official name'
-            for v in unresolved
-        ),
-    ]
+    unresolved = unknown_force_areas(sample, chosen, index + 1, max_uncompressed_bytes)
+    draft.fields["values"] = {"force_area": dict.fromkeys(unresolved, "?")}
+    if unresolved:
+        draft.notes.append(
+            'Not a known force area: replace each "?" under [values.force_area] '
+            "with the official name."
+        )
     other = [h for h in headings if h not in chosen.values()]
     if other:
-        lines += ["", f"# Columns that will be dropped: {', '.join(other)}"]
-    return "\n".join(lines) + "\n"
+        draft.notes.append(f"Columns that will be dropped: {', '.join(other)}")
+
+
+def unknown_force_areas(
+    sample: SampleSheet, chosen: dict[str, str], header_row: int, max_uncompressed_bytes: int
+) -> list[str]:
+    """Spellings in the force area column that no code, name or alias matches (up to 50)."""
+    if "force_area" not in chosen:
+        return []
+    table = read_table(
+        sample.path,
+        wanted=[chosen["force_area"]],
+        sheet=sample.sheet,
+        header_row=header_row,
+        max_uncompressed_bytes=max_uncompressed_bytes,
+    )
+    resolver = ForceAreaResolver(load_force_areas())
+    values = table.frame[chosen["force_area"]].dropna().astype(str).unique()
+    return sorted(v for v in values if resolver.resolve(v) is None)[:50]
+
+
+def write_profile(draft: ProfileDraft, sample_name: str) -> str:
+    """TOML from the TOML writer; every string made safe text, every note one comment line."""
+    header = [f"Drafted from {sample_name}: check every line before using it.", *draft.notes]
+    comments = "".join(f"# {clean_text(note)}\n" for note in header)
+    return comments + "\n" + tomli_w.dumps(_safe_strings(draft.fields))
+
+
+def _safe_strings(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {clean_text(str(key)): _safe_strings(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [_safe_strings(value) for value in node]
+    if isinstance(node, str):
+        return clean_text(node)
+    return node

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from flows.core.database import run_query, translate_database_errors
 from flows.core.errors import HelplineError
+from flows.core.safe_text import clean_text
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,6 @@ def list_submissions(engine: Engine, partner_id: str | None, limit: int) -> list
         lines.append(
             f"{row.id:>5}  {row.received_at:%Y-%m-%d %H:%M}  {row.partner_id:<18} "
             f"{row.status:<10} {row.rows_loaded:>9,}/{row.rows_read:<9,} {months:<19} "
-            f"{row.file_name}" + (f"  ({row.reason})" if row.reason else "")
+            f"{clean_text(row.file_name)}" + (f"  ({clean_text(row.reason)})" if row.reason else "")
         )
     return lines

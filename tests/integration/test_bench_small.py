@@ -49,10 +49,12 @@ def test_bench_runs_every_path_at_10k_rows(database_url: str, tmp_path: Path) ->
     assert by_case[("calamine_read", "xlsx", 10000)]["rows"] == 10000
     assert by_case[("bare_copy", "csv", 10000)]["rows"] == 10000
     assert by_case[("naive", "xlsx", 10000)]["rows"] == 10000
+    assert by_case[("dlt_load", "xlsx", 10000)]["rows"] == 10000
     assert by_case[("full_ingest", "xlsx", 10000)]["rows"] == 10000
     assert by_case[("full_ingest", "csv", 10000)]["rows"] == 10000
     assert by_case[("report", "db", 10000)]["rows"] == 10000
     assert by_case[("report", "facts", 50000)]["copy_seconds"] > 0
     assert "ratio_to_floor" in by_case[("full_ingest", "xlsx", 10000)]
     assert "ratio_to_naive" in by_case[("full_ingest", "xlsx", 10000)]
+    assert "ratio_to_dlt" in by_case[("full_ingest", "xlsx", 10000)]
     assert "growth exponent full_ingest/xlsx" in done.stdout

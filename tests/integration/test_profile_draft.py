@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -32,8 +33,9 @@ def test_draft_from_a_messy_records_export(tmp_path: Path) -> None:
     assert (
         'contact_ref = "Ref"\ncontact_date = "Date of contact"\nforce_area = "Police force"' in text
     )
-    assert '"Manchester Met" = "?"  # not a known force area: give the official name' in text
-    assert "# Columns that will be dropped: Notes" in text
+    assert '[values.force_area]\n"Manchester Met" = "?"\n' in text
+    assert '# Not a known force area: replace each "?" under [values.force_area]' in text
+    assert "# Columns that will be dropped: Notes\n" in text
     usable = text.replace('"Manchester Met" = "?"', '"Manchester Met" = "Greater Manchester"')
     path = tmp_path / "nw-new.toml"
     path.write_text(usable, encoding="utf-8")
@@ -54,7 +56,7 @@ def test_draft_recognises_the_counts_layout(tmp_path: Path) -> None:
         'month = "Month"\nforce_area = "Force"\ncontacts = "Referrals"\nchannel = "Route"' in text
     )
     assert "header_row = 2" in text
-    assert "[values.force_area]\n\n" in text or text.rstrip().endswith("[values.force_area]")
+    assert text.endswith("[values.force_area]\n")
 
 
 # A sample of each crosstab shape: `profile draft` on it, then `ingest` with the profile drafted.
@@ -129,3 +131,42 @@ def test_a_drafted_crosstab_profile_ingests_its_sample(
     out = capsys.readouterr().out
     assert code == 0, out
     assert f"{sample.name}: accepted, {rows} rows, " in out
+
+
+HOSTILE_NAMES = [
+    'sample\ndrop_columns = ["Ref"]\nmax_rows = 1\n#.csv',
+    'sample\r\n[columns]\r\nforce_area = "x".csv',
+    "sample\x1b]0;title\x07\x1b[2J\u202etxt.csv",
+    'sample"\nid = "other.csv',
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_sample_name_adds_no_key(tmp_path: Path, name: str) -> None:
+    sample = tmp_path / name
+    sample.write_text(
+        "Ref,Date of contact,Police force\nA1,03/01/2018,Lancashire\n", encoding="utf-8"
+    )
+    text = draft_profile(sample, "new-partner", 512 * 2**20)
+    profile = tomllib.loads(text)
+    assert sorted(profile) == [
+        "columns",
+        "date_order",
+        "header_row",
+        "id",
+        "layout",
+        "name",
+        "on_invalid_rows",
+        "values",
+    ]
+    assert profile["columns"] == {
+        "contact_ref": "Ref",
+        "contact_date": "Date of contact",
+        "force_area": "Police force",
+    }
+    assert profile["id"] == "new-partner" and profile["values"] == {"force_area": {}}
+    escaped = name.replace("\r", "\\r").replace("\n", "\\n").replace("\x1b", "\\x1b")
+    escaped = escaped.replace("\x07", "\\x07").replace("\u202e", "\\u202e")
+    assert text.splitlines()[0] == f"# Drafted from {escaped}: check every line before using it."
+    assert all(ord(c) >= 0x20 or c == "\n" for c in text), text
+    assert "\u202e" not in text

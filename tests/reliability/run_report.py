@@ -2,7 +2,9 @@
 
     HELPLINE_FUZZ_EXAMPLES=300 .venv/bin/python tests/reliability/run_report.py [pytest args]
 
-A category is a test module (test_fuzzing.py is "fuzzing"). A case is one hypothesis example,
+A category is a test module (test_fuzzing.py is "fuzzing"), or a group of modules sharing a
+category's name as their prefix (test_hostile_files_reading.py and
+test_hostile_files_operations.py are both "hostile files"). A case is one hypothesis example,
 one fault, one hostile file...: each test counts its own through the `cases` fixture. A case
 survived when it ran to the end without failing; a test marked xfail is a known bug, and its
 cases count as failed. The output ends with exactly one line, `N passed, N failed` (cases), and
@@ -22,11 +24,14 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+# Categories made of several modules: test_<group>_<part>.py counts under <group>.
+GROUPS = ("hostile_files",)
 ORDER = (
     "fuzzing",
     "faults",
     "concurrency",
     "hostile_input",
+    "hostile_files",
     "secrets",
     "least_privilege",
 )
@@ -61,7 +66,8 @@ class CaseTally:
     @staticmethod
     def category(nodeid: str) -> str:
         module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
-        return module.removeprefix("test_")
+        name = module.removeprefix("test_")
+        return next((group for group in GROUPS if name.startswith(f"{group}_")), name)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         test = self.tests.setdefault(report.nodeid, _Test())

@@ -167,9 +167,9 @@ def test_sql_metacharacters_in_every_partner_value_and_profile_field(
         assert table_names(engine) == tables
         expected = sorted(
             (
-                # stored literally, but for the characters no text may carry (line breaks,
-                # controls, bidi overrides), which arrive as U+FFFD
-                clean_text(str(row[0])),
+                # XML reads a bare carriage return in a cell as a line feed; control and
+                # bidi characters are stored as visible escapes (flows.core.safe_text)
+                clean_text(str(row[0]).replace("\r", "\n") if suffix == ".xlsx" else str(row[0])),
                 row[1].date(),  # type: ignore[attr-defined]
                 HOSTILE_FORCES[i % 3][1],
                 "child",

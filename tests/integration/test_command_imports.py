@@ -1,0 +1,93 @@
+"""Commands import only what they use: Great Expectations and scipy cost seconds to import.
+
+Each command runs in a fresh interpreter against the test database; the packages it loaded are
+read from sys.modules once it has finished.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from flows.core.settings import Settings
+from tests.conftest import helpline_env
+from tests.reliability.conftest import load_report_data, write_counts_file
+
+pytestmark = pytest.mark.integration
+
+HEAVY = (
+    "great_expectations",
+    "scipy",
+    "prefect",
+    "pandas",
+    "pyarrow",
+    "openpyxl",
+    "python_calamine",
+    "numpy",
+)
+PROBE = """
+import json, sys
+from flows.cli import main
+code = main(sys.argv[1:])
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(%r)))
+print(json.dumps({"code": code, "heavy": heavy}))
+"""
+
+
+def loaded_by(args: list[str], settings: Settings, cwd: Path) -> tuple[int, list[str]]:
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE % json.dumps(HEAVY), *args],
+        env=helpline_env(settings),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    result = json.loads(probe.stdout.strip().splitlines()[-1])
+    return int(result["code"]), list(result["heavy"])
+
+
+def test_status_loads_none_of_the_heavy_packages(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    assert loaded_by(["status"], settings, tmp_path) == (0, [])
+
+
+def test_report_loads_neither_great_expectations_nor_the_readers(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    load_report_data(engine, partner_settings, tmp_path)
+    out = tmp_path / "report.xlsx"
+    code, heavy = loaded_by(
+        ["report", "--period", "2018-H1", "--out", str(out)], partner_settings, tmp_path
+    )
+    # The workbook needs pandas and openpyxl; scipy is only for an audit this data never needs.
+    assert (code, heavy) == (0, ["numpy", "openpyxl", "pandas", "pyarrow"])
+
+
+def test_ingest_loads_great_expectations_but_not_prefect(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    path = write_counts_file(tmp_path)
+    code, heavy = loaded_by(
+        ["ingest", "--partner", "t-counts", str(path)], partner_settings, tmp_path
+    )
+    # scipy comes in with Great Expectations itself (its metrics import scipy.stats).
+    assert (code, heavy) == (
+        0,
+        [
+            "great_expectations",
+            "numpy",
+            "openpyxl",
+            "pandas",
+            "pyarrow",
+            "python_calamine",
+            "scipy",
+        ],
+    )
