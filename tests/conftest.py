@@ -31,6 +31,7 @@ DATA_TABLES = (
     "contact_counts",
     "month_sources",
     "editions",
+    "release_patterns",
     "submissions",
 )
 
