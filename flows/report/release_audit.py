@@ -109,8 +109,9 @@ class _Reading:
             )
             if missing:
                 self.problems.append(f"no edition shows {missing[0]} ({column})")
+        hidden = {column: self.hidden(column) for column in COLUMNS}
         for edition, region in self.differences:
-            if any(region in self.hidden(column) for column in COLUMNS):
+            if any(region in hidden[column] for column in COLUMNS):
                 self.problems.append(f"{edition} compares with {region}, whose change is [c]")
 
 
