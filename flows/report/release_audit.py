@@ -55,7 +55,10 @@ class _Reading:
     def count(self, edition: str, column: str, key: str, value: object) -> None:
         if value == NOT_AVAILABLE and column == "previous" and not self.release.previous_has_data:
             return
-        if value != CONFIDENTIAL and value != self.release.column(column).get(key):
+        actual = self.release.column(column).get(key)
+        if value == CONFIDENTIAL and actual == 0:
+            self.problems.append(f"{edition} shows {key} ({column}), a zero, as [c]")
+        elif value != CONFIDENTIAL and value != actual:
             self.problems.append(f"{edition} shows {key} ({column}) as {value!r}")
         self.shown.setdefault((column, key), set()).add(value)
 
@@ -136,18 +139,16 @@ def audit_editions(
     for scope, tables in editions.items():
         reading.read(scope, tables)
     reading.check()
-    if reading.problems:
-        raise DisclosureAuditFailed(
-            f"Disclosure audit failed for {release.period}: {reading.problems[0]} "
-            f"({len(reading.problems)} problem(s)); no workbook was written."
-        )
     hidden: dict[str, frozenset[str]] = {}
     failures: list[tuple[str, FeasibleRange]] = []
     for column in COLUMNS:
         hidden[column] = reading.hidden(column)
         period = release.period if column == "current" else release.period.previous()
+        cells = release.column(column)
+        # A zero shown as [c] is already a problem; the equations are about the counts 1 or more.
+        counts = frozenset(key for key in hidden[column] if cells.get(key))
         relations = linked_relations(period, release.areas)
-        found = find_failures(release.column(column), relations, hidden[column], threshold)
+        found = find_failures(cells, relations, counts, threshold)
         failures.extend((column, failure) for failure in found)
     if failures:
         column, worst = failures[0]
@@ -156,6 +157,11 @@ def audit_editions(
             f"{describe_cell(release, column, worst.cell)} could be worked out to within "
             f"{worst.low:g} to {worst.high:g} from the editions together "
             f"({len(failures)} cell(s) at risk); no workbook was written."
+        )
+    if reading.problems:
+        raise DisclosureAuditFailed(
+            f"Disclosure audit failed for {release.period}: {reading.problems[0]} "
+            f"({len(reading.problems)} problem(s)); no workbook was written."
         )
     return hidden
 
