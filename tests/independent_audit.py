@@ -3,7 +3,7 @@
 It reads only what the editions publish (table rows, as laid out or as read back from the
 workbooks), writes the sum relations from a force-area -> region map and the labels it sees,
 adds what the change columns give away, and bounds every [c] by linear programming over both
-periods at once. It shares nothing with flows.report's relations, patterns or audit.
+periods at once (one HiGHS model, minimised and maximised for each [c] in turn). It shares nothing with flows.report's relations, patterns or audit.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.sparse import csc_matrix, vstack
 
 Key = tuple[str, str, str]  # (period column, area, what)
 Linear = dict[Key, float]
@@ -134,6 +134,7 @@ class Verdict:
 
 
 def _matrix(rows: list[tuple[Linear, float]], column: dict[Key, int], known: Mapping[Key, int]):
+    """Rows over the unknowns in compressed-column form, published values moved to the right."""
     r, c, v, rhs = [], [], [], []
     for number, (linear, constant) in enumerate(rows):
         for key, coefficient in linear.items():
@@ -144,7 +145,40 @@ def _matrix(rows: list[tuple[Linear, float]], column: dict[Key, int], known: Map
             else:
                 constant -= coefficient * known.get(key, 0)
         rhs.append(constant)
-    return csr_matrix((v, (r, c)), shape=(len(rows), len(column))), np.array(rhs)
+    return csc_matrix((v, (r, c)), shape=(len(rows), len(column))), np.array(rhs)
+
+
+def _solver(equal, at_most, lower: list[float]) -> highspy.Highs:
+    """One HiGHS model: equalities, then upper-bounded rows, columns at or above `lower`."""
+    matrix = vstack([equal[0], at_most[0]]).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.col_cost_ = np.zeros(matrix.shape[1])
+    lp.col_lower_ = np.array(lower)
+    lp.col_upper_ = np.full(matrix.shape[1], highspy.kHighsInf)
+    lp.row_lower_ = np.concatenate([equal[1], np.full(len(at_most[1]), -highspy.kHighsInf)])
+    lp.row_upper_ = np.concatenate([equal[1], at_most[1]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = matrix.indptr, matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.passModel(lp)
+    return solver
+
+
+def _extreme(solver: highspy.Highs, j: int, sense: float) -> float:
+    solver.changeColCost(j, sense)
+    solver.run()
+    status = solver.getModelStatus()
+    value = sense * solver.getInfo().objective_function_value
+    solver.changeColCost(j, 0.0)  # after reading: changing the model clears its solution
+    if status == highspy.HighsModelStatus.kOptimal:
+        return value
+    unbounded = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+    if status in unbounded:
+        return math.inf
+    raise AssertionError(f"column {j}: {status}")
 
 
 def audit(
@@ -162,23 +196,16 @@ def audit(
     involved = {key for linear, _ in attack.equal + attack.at_most for key in linear}
     unknown = sorted((involved | attack.confidential) - attack.known.keys())
     column = {key: i for i, key in enumerate(unknown)}
-    a_eq, b_eq = _matrix(attack.equal, column, attack.known)
-    a_ub, b_ub = _matrix(attack.at_most, column, attack.known)
-    bounds = [(smallest_confidential if k in attack.confidential else 0.0, None) for k in unknown]
+    lower = [smallest_confidential if k in attack.confidential else 0.0 for k in unknown]
+    solver = _solver(
+        _matrix(attack.equal, column, attack.known),
+        _matrix(attack.at_most, column, attack.known),
+        lower,
+    )
     ranges: dict[Key, tuple[float, float]] = {}
     for key in sorted(attack.confidential - attack.known.keys()):
-        ends = []
-        for sense in (1.0, -1.0):
-            objective = np.zeros(len(unknown))
-            objective[column[key]] = sense
-            result = linprog(objective, A_eq=a_eq, b_eq=b_eq, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
-            if result.status == 3:
-                ends.append(math.inf)
-            elif result.status == 0:
-                ends.append(sense * result.fun)
-            else:
-                raise AssertionError(f"{key}: {result.message}")
-        ranges[key] = (ends[0], ends[1])
+        j = column[key]
+        ranges[key] = (_extreme(solver, j, 1.0), _extreme(solver, j, -1.0))
     failures = {k: r for k, r in ranges.items() if r[1] - r[0] < threshold - 1 - TOLERANCE}
     return Verdict(attack.problems, both_ways, ranges, failures)
 

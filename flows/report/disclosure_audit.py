@@ -5,7 +5,7 @@ suppressed cells as unknowns in a system of linear equations. For each unknown, 
 and largest value it can take is the reader's best bracket for it; if that bracket is narrower
 than T - 1 the cell is not protected, whatever the suppression rule said. This is the standard
 linear-programming audit of a suppression pattern: two linear programmes per suppressed cell,
-solved with HiGHS.
+solved with HiGHS (highspy).
 
 Every suppressed cell is at least 1: zeros are always published (a zero identifies nobody), so
 a reader who sees [c] knows it stands for a count of one or more. The audit gives the reader
@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,11 +37,6 @@ from flows.report.relations import Relation, check_relations
 # within this of a whole number is that number, and a width within it of T - 1 is T - 1.
 _TOLERANCE = 1e-6
 SMALLEST_SUPPRESSED = 1.0  # what every reader knows a [c] stands for at least
-
-# linprog status codes we act on (the rest mean the solver itself gave up).
-_OPTIMAL = 0
-_INFEASIBLE = 2
-_UNBOUNDED = 3
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -127,14 +121,16 @@ def _snap(value: float) -> float:
 class _Component:
     """Linear programmes over one component, remembering every solution found.
 
-    Each solution is a point the reader cannot rule out, and so is the true table. The lowest
-    and highest value seen for a cell across those points is an inner bracket of its range.
-    A cell already seen at the lower bound skips its minimisation, and a cell already seen
-    spread over T - 1 or more passes without solving anything.
+    The equations are passed to HiGHS once; each bound then only changes the objective, so
+    the solver starts from the last basis. Each solution is a point the reader cannot rule
+    out, and so is the true table: the lowest and highest value seen for a cell across those
+    points is an inner bracket of its range. A cell already seen at the lower bound skips its
+    minimisation, and a cell already seen spread over T - 1 or more passes without solving.
     """
 
     def __init__(self, index: RelationIndex, hidden: list[str], numbers: list[int]) -> None:
-        from scipy.sparse import csr_matrix  # deferred: scipy is slow to import
+        import highspy  # deferred: only builds with suppressed cells need a solver
+        from scipy.sparse import csc_matrix
 
         column = {key: i for i, key in enumerate(hidden)}
         rows: list[int] = []
@@ -152,9 +148,23 @@ class _Component:
                 else:
                     published -= sign * index.cells[key]
             rhs.append(published)
+        matrix = csc_matrix((signs, (rows, columns)), shape=(len(numbers), len(hidden)))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(hidden), len(numbers)
+        lp.col_cost_ = np.zeros(len(hidden))
+        lp.col_lower_ = np.full(len(hidden), SMALLEST_SUPPRESSED)
+        lp.col_upper_ = np.full(len(hidden), highspy.kHighsInf)
+        lp.row_lower_ = lp.row_upper_ = np.asarray(rhs, dtype=np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        self._solver = highspy.Highs()  # type: ignore[no-untyped-call]
+        self._solver.setOptionValue("output_flag", False)
+        self._solver.passModel(lp)
+        self._status = highspy.HighsModelStatus
+        self._costed: int | None = None
         self.hidden = hidden
-        self.a_eq = csr_matrix((signs, (rows, columns)), shape=(len(numbers), len(hidden)))
-        self.b_eq = np.asarray(rhs, dtype=np.float64)
         truth = np.array([float(index.cells[key]) for key in hidden])
         self.seen_low = truth.copy()
         self.seen_high = truth.copy()
@@ -177,29 +187,25 @@ class _Component:
 
     def _optimum(self, i: int, sense: float) -> float:
         """min sense * x_i subject to A x = b, x >= 1; -inf when the reader has no bound."""
-        from scipy.optimize import linprog  # deferred: scipy is slow to import, rarely needed
-
-        objective = np.zeros(len(self.hidden))
-        objective[i] = sense
-        result: Any = linprog(
-            objective,
-            A_eq=self.a_eq if self.b_eq.size else None,
-            b_eq=self.b_eq if self.b_eq.size else None,
-            bounds=(SMALLEST_SUPPRESSED, None),
-            method="highs",
-        )
-        if result.status == _OPTIMAL:
-            np.minimum(self.seen_low, result.x, out=self.seen_low)
-            np.maximum(self.seen_high, result.x, out=self.seen_high)
-            return float(result.fun)
-        if result.status == _UNBOUNDED:
-            # Only a maximisation can be unbounded (x >= 1 bounds every minimum). It happens
-            # when a top total is itself suppressed: nothing published caps the cell, the
-            # widest range there is, so it passes.
+        if self._costed is not None and self._costed != i:
+            self._solver.changeColCost(self._costed, 0.0)
+        self._solver.changeColCost(i, sense)
+        self._costed = i
+        self._solver.run()
+        status = self._solver.getModelStatus()
+        if status == self._status.kOptimal:
+            values = np.asarray(self._solver.getSolution().col_value)
+            np.minimum(self.seen_low, values, out=self.seen_low)
+            np.maximum(self.seen_high, values, out=self.seen_high)
+            return float(self._solver.getInfo().objective_function_value)
+        if status in (self._status.kUnbounded, self._status.kUnboundedOrInfeasible):
+            # The true table satisfies every equation, so the problem is feasible: unbounded.
+            # Only a maximisation can be (x >= 1 bounds every minimum); it happens when a top
+            # total is itself suppressed, the widest range there is, so it passes.
             return -math.inf
-        if result.status == _INFEASIBLE:
+        if status == self._status.kInfeasible:
             raise ValueError(f"the published figures around {self.hidden[i]} contradict each other")
-        raise RuntimeError(f"disclosure audit could not bound {self.hidden[i]}: {result.message}")
+        raise RuntimeError(f"disclosure audit could not bound {self.hidden[i]}: {status}")
 
 
 def _checked(index: RelationIndex, suppressed: Iterable[str]) -> list[str]:

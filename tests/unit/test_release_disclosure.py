@@ -171,7 +171,7 @@ def hierarchies(draw: st.DrawFn) -> ReleaseFigures:
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(release=hierarchies())
 def test_no_combination_of_editions_pins_a_suppressed_cell(release: ReleaseFigures) -> None:
     assert_safe(release, new_pattern(release, T))
