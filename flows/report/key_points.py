@@ -18,7 +18,13 @@ from flows.report.tables import (
     one_decimal,
     percent_change,
 )
-from flows.report.wording import area_phrase, capitalised, display_name, region_phrase
+from flows.report.wording import (
+    area_phrase,
+    capitalised,
+    display_name,
+    region_phrase,
+    scope_phrase,
+)
 from flows.report.workbook_archive import ChartText
 
 ABOVE_REGION_POINTS = 5.0  # a force area is called out when it beats its region by this much
@@ -54,7 +60,7 @@ def _overall(data: ReportData, tables: dict[str, Table]) -> str:
     previous, current = data.period.previous().label, data.period.label
     total = next(r for r in tables["caller_types"].rows if r[0] == ALL_CONTACTS)
     row = _published(total, 1)
-    where = area_phrase(data)
+    where = scope_phrase(data)
     if row is None:
         return (
             f"Contacts in {where} are shown as [c] for at least one period to protect "
@@ -102,8 +108,10 @@ def _above_region(
             above.append((difference, display_name(str(name)), str(region), pct))
     if data.scope.kind == "force":
         return [
-            f"That is {abs(d):.1f} percentage points {'above' if d >= 0 else 'below'} the change "
-            f"across {region_phrase(region)} ({regions[region]:.1f}%)."
+            f"That is the same as the change across {region_phrase(region)}."
+            if d == 0
+            else f"That is {abs(d):.1f} percentage points {'above' if d > 0 else 'below'} the "
+            f"change across {region_phrase(region)} ({regions[region]:.1f}%)."
             for d, _, region, _ in above
         ]
     chosen = sorted((a for a in above if a[0] >= ABOVE_REGION_POINTS), key=lambda a: (-a[0], a[1]))
