@@ -176,8 +176,9 @@ def chart_text(data: ReportData, tables: dict[str, Table]) -> ChartText:
     if gaps:
         trend_alt += f" {gaps} month(s) are shown as [c] or [x] and have no point."
     return ChartText(
-        force_title=f"Change in contacts by police force area, {previous} to {period} (%)",
+        force_title="Change in contacts by police force area (%)",
         force_alt=force_alt,
-        trend_title=f"Contacts by month, {previous} to {period}",
+        trend_title="Contacts by month",
         trend_alt=trend_alt,
+        periods=f"{previous} and {period}",
     )

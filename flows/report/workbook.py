@@ -20,6 +20,7 @@ from flows.report.workbook_charts import write_charts
 from flows.report.workbook_layout import (
     BODY_POINTS,
     LANDSCAPE_TABLE_COLUMNS,
+    LANDSCAPE_UNITS,
     PORTRAIT_UNITS,
     fit_row,
     print_setup,
@@ -80,6 +81,7 @@ def write_table_sheet(workbook: Workbook, table: Table, source: str) -> Workshee
     notes = ", ".join(f"[note {n}]" for n in table.notes)
     landscape = len(table.columns) > LANDSCAPE_TABLE_COLUMNS
     width = max(sum(spec.width for spec in table.columns), PORTRAIT_UNITS)
+    width = min(width, LANDSCAPE_UNITS)
     header_row = _paragraph_rows(
         sheet,
         2,
@@ -117,7 +119,7 @@ def write_cover(workbook: Workbook, title: str, sections: Sequence[tuple[str, li
     assert sheet is not None
     sheet.title = "Cover"
     _title(sheet, title)
-    width = 100
+    width = PORTRAIT_UNITS
     sheet.column_dimensions["A"].width = width
     row = 2
     for heading, lines in sections:
@@ -151,10 +153,10 @@ def write_contents(workbook: Workbook, tables: Sequence[Table]) -> None:
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{value}'!A1")
                 cell.font = Font(underline="single", color="0000EE")
         if offset:
-            fit_row(sheet, 3 + offset, [(values[1], 90)], BODY_POINTS)
+            fit_row(sheet, 3 + offset, [(values[1], 56)], BODY_POINTS)
     _register(sheet, "contents", f"A3:B{3 + len(entries)}", ["Sheet name", "Table description"])
-    sheet.column_dimensions["A"].width = 18
-    sheet.column_dimensions["B"].width = 90
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 56
     print_setup(sheet, landscape=False)
 
 
@@ -172,10 +174,10 @@ def write_notes(workbook: Workbook, threshold: int) -> None:
             sheet.cell(row=3 + offset, column=column).alignment = Alignment(
                 wrap_text=True, vertical="top"
             )
-        fit_row(sheet, 3 + offset, [(text, 90)], BODY_POINTS)
+        fit_row(sheet, 3 + offset, [(text, 60)], BODY_POINTS)
     _register(sheet, "notes", f"A3:B{3 + len(NOTES)}", ["Note number", "Note text"])
-    sheet.column_dimensions["A"].width = 14
-    sheet.column_dimensions["B"].width = 90
+    sheet.column_dimensions["A"].width = 12
+    sheet.column_dimensions["B"].width = 60
     print_setup(sheet, landscape=False, header_row=3)
 
 

@@ -11,16 +11,25 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import Font
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.core.safe_cells import set_text
 from flows.report.workbook_archive import ChartText
-from flows.report.workbook_layout import fit_row, print_setup
+from flows.report.workbook_layout import PORTRAIT_UNITS, fit_row, print_setup, wrapped
 
-CHART_WIDTH_CM = 24
+CHART_WIDTH_CM = 16  # fits A4 portrait at 100%
 FORCE_COLUMNS = {"name": 2, "change_pct": 7}
-ROWS_PER_CM = 2.2  # force-area bars per centimetre of chart height, labels included
+ROWS_PER_CM = 2.4  # force-area bars per centimetre of chart height, labels included
+LABEL_POINTS = 8  # force-area names small enough for one per bar
+
+
+def _text_size(points: int) -> RichText:
+    size = CharacterProperties(sz=points * 100)
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=size), endParaRPr=size)])
 
 
 def table_rows(sheet: Worksheet) -> tuple[int, int]:
@@ -56,6 +65,8 @@ def force_chart(sheet: Worksheet, title: str) -> BarChart:
     chart.y_axis.majorGridlines = ChartLines()
     # Categories run top to bottom in table order; the value axis then sits at the bottom.
     chart.x_axis.scaling.orientation = "maxMin"
+    chart.x_axis.tickLblSkip = 1  # every force area named, however many
+    chart.x_axis.txPr = _text_size(LABEL_POINTS)
     chart.y_axis.crosses = "max"
     chart.legend = None
     chart.gapWidth = 40
@@ -71,6 +82,8 @@ def trend_chart(sheet: Worksheet, title: str) -> LineChart:
     chart = LineChart()
     chart.title = title
     chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
+    for series in chart.series:
+        series.smooth = False  # straight segments: a curve would invent values between months
     chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
     chart.x_axis.title = "Month"
     chart.y_axis.title = "Contacts"
@@ -83,24 +96,35 @@ def trend_chart(sheet: Worksheet, title: str) -> LineChart:
     return chart
 
 
+def _caption(sheet: Worksheet, row: int, text: str) -> int:
+    """A caption in column A, in rows no wider than the page; returns the next free row."""
+    for line in wrapped(text, PORTRAIT_UNITS):
+        set_text(sheet.cell(row=row, column=1), line)
+        row += 1
+    return row
+
+
 def write_charts(
     workbook: Workbook, force_sheet: Worksheet, trend_sheet: Worksheet, alt: ChartText
 ) -> Worksheet:
     sheet = workbook.create_sheet("Charts")
     set_text(sheet["A1"], "Charts")
     sheet["A1"].font = Font(bold=True, size=15)
-    fit_row(sheet, 1, [("Charts", 100)], 15)
-    set_text(sheet["A2"], "Every charted figure also appears in a table; each chart names it.")
-    bars = force_chart(force_sheet, alt.force_title)
-    set_text(sheet["A3"], f"Chart 1: {alt.force_title} (table force_areas, column G)")
-    sheet.add_chart(bars, "A4")
-    # Rows are 15 points (0.53 cm) high by default: leave the chart's height of rows free.
-    trend_label = 4 + int(bars.height / 0.53) + 2
-    set_text(
-        sheet.cell(row=trend_label, column=1),
-        f"Chart 2: {alt.trend_title} (table monthly_trend, column B)",
+    fit_row(sheet, 1, [("Charts", PORTRAIT_UNITS)], 15)
+    row = _caption(sheet, 2, "Every charted figure also appears in a table; each chart names it.")
+    row = _caption(
+        sheet, row, f"Chart 1: {alt.force_title}, {alt.periods} (table force_areas, column G)."
     )
-    sheet.add_chart(trend_chart(trend_sheet, alt.trend_title), f"A{trend_label + 1}")
-    sheet.column_dimensions["A"].width = 100
+    bars = force_chart(force_sheet, alt.force_title)
+    sheet.add_chart(bars, f"A{row}")
+    # Rows are 15 points (0.53 cm) high by default: leave the chart's height of rows free,
+    # and start the second chart on a new printed page.
+    row += int(bars.height / 0.53) + 2
+    sheet.row_breaks.append(Break(id=row - 1))
+    row = _caption(
+        sheet, row, f"Chart 2: {alt.trend_title}, {alt.periods} (table monthly_trend, column B)."
+    )
+    sheet.add_chart(trend_chart(trend_sheet, alt.trend_title), f"A{row}")
+    sheet.column_dimensions["A"].width = PORTRAIT_UNITS
     print_setup(sheet, landscape=False)
     return sheet

@@ -11,16 +11,22 @@ from __future__ import annotations
 import math
 import textwrap
 
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 BODY_POINTS = 11  # openpyxl's default font size
 LINE_HEIGHT = 15.0  # points per line of 11-point text, as Excel's default row
 PADDING = 3.0
-# Characters of 11-point text per unit of column width. A width unit is one Calibri digit;
-# DejaVu Sans averages a little wider, so a line is wrapped a little early.
-CHARACTERS_PER_UNIT = 0.85
-PORTRAIT_UNITS = 95  # about what fits across an A4 portrait page at 100%
+# Characters of 11-point text per unit of column width. A width unit is one digit of the
+# default font: about 1.2 characters of running text in Excel (Calibri) and 1.25 in
+# LibreOffice with DejaVu Sans, so counting 1.05 wraps a little early and errs on the tall side.
+CHARACTERS_PER_UNIT = 1.05
+# Column width units that fit across A4 portrait at 100% inside half-inch margins when a unit is
+# a DejaVu Sans digit (LibreOffice's stand-in for Calibri, wider than it): LibreOffice 7.4 does
+# not apply "fit to width" to sheets of wrapped paragraphs, so those are laid out to fit without.
+PORTRAIT_UNITS = 72
+LANDSCAPE_UNITS = 140
 LANDSCAPE_TABLE_COLUMNS = 6  # tables wider than this print landscape
 
 
@@ -54,5 +60,6 @@ def print_setup(sheet: Worksheet, *, landscape: bool, header_row: int | None = N
     sheet.page_setup.fitToHeight = 0
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_margins = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75)
     if header_row is not None:
         sheet.print_title_rows = f"{header_row}:{header_row}"
