@@ -81,7 +81,10 @@ class Attack:
                     continue
                 # Published as force % minus region %, both rounded: the region's rounded %.
                 region_pct = round(force_pct - difference, 1)
-                keys = ("previous", f"region:{region}", "total"), ("current", f"region:{region}", "total")
+                keys = (
+                    ("previous", f"region:{region}", "total"),
+                    ("current", f"region:{region}", "total"),
+                )
                 self.percent(*keys, region_pct)
         for row in tables.get("regions", ()):
             name, *cells = row
@@ -175,7 +178,10 @@ def _extreme(solver: highspy.Highs, j: int, sense: float) -> float:
     solver.changeColCost(j, 0.0)  # after reading: changing the model clears its solution
     if status == highspy.HighsModelStatus.kOptimal:
         return value
-    unbounded = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+    unbounded = (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    )
     if status in unbounded:
         return math.inf
     raise AssertionError(f"column {j}: {status}")

@@ -100,7 +100,9 @@ def sparse_release(seed: int, small: int = 8) -> ReleaseFigures:
             else:
                 total = int(rng.integers(25, 400))
             callers = rng.dirichlet(np.asarray(CALLER_SHARES) * 8 + 0.2)
-            channels = rng.dirichlet(np.where(np.asarray(CHANNEL_SHARES) > 0, CHANNEL_SHARES, 0.02) * 8 + 0.2)
+            channels = rng.dirichlet(
+                np.where(np.asarray(CHANNEL_SHARES) > 0, CHANNEL_SHARES, 0.02) * 8 + 0.2
+            )
             months = rng.dirichlet(np.ones(6) * 3)
             columns[column][area.code] = force_counts(period, total, rng, callers, channels, months)
     return release_from_counts(areas, *columns)

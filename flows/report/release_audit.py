@@ -3,8 +3,9 @@
 Before any workbook of a period is written, every edition of the release (national, each
 region, each force area) is laid out as tables, and each published cell is read back to the
 linked-table cell it shows. The audit then checks that:
-- every figure agrees with the release's figures, and a cell shown as [c] in one edition is [c]
-  in every edition that shows it (otherwise the [c] protects nothing);
+- every figure agrees with the release's figures, no count from 1 to T - 1 is shown, no zero is
+  hidden, and a cell shown as [c] in one edition is [c] in every edition that shows it
+  (otherwise the [c] protects nothing);
 - Change and Change (%) are numbers only where both counts are, and the difference from the
   region's change only where the force area's and the region's changes are: then the change
   columns say nothing the counts do not, and the two periods share no equation;
@@ -48,6 +49,7 @@ class _Reading:
     """What the editions publish, cell by cell, and anything inconsistent found on the way."""
 
     release: ReleaseFigures
+    threshold: int
     shown: dict[tuple[str, str], set[object]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     differences: list[tuple[str, str]] = field(default_factory=list)  # (edition, region key)
@@ -60,6 +62,8 @@ class _Reading:
             self.problems.append(f"{edition} shows {key} ({column}), a zero, as [c]")
         elif value != CONFIDENTIAL and value != actual:
             self.problems.append(f"{edition} shows {key} ({column}) as {value!r}")
+        elif isinstance(value, int) and 0 < value < self.threshold:
+            self.problems.append(f"{edition} shows {key} ({column}), a count below T, as {value}")
         self.shown.setdefault((column, key), set()).add(value)
 
     def row(self, edition: str, key: str, cells: Sequence[object]) -> None:
@@ -135,7 +139,7 @@ def audit_editions(
     release: ReleaseFigures, editions: Mapping[Scope, Iterable[Table]], threshold: int
 ) -> dict[str, frozenset[str]]:
     """Audit what the editions publish together; the [c] cells of each period if it passes."""
-    reading = _Reading(release)
+    reading = _Reading(release, threshold)
     for scope, tables in editions.items():
         reading.read(scope, tables)
     reading.check()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import Font
@@ -29,7 +30,17 @@ LABEL_POINTS = 8  # force-area names small enough for one per bar
 
 def _text_size(points: int) -> RichText:
     size = CharacterProperties(sz=points * 100)
-    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=size), endParaRPr=size)])
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=size), r=[], endParaRPr=size)])
+
+
+def _text_categories(
+    chart: BarChart | LineChart, sheet: Worksheet, column: int, rows: tuple[int, int]
+) -> None:
+    """Categories as text (strRef): openpyxl's set_categories writes numRef, which Excel reads
+    as numbers 1, 2, 3 for cells of text such as force area names."""
+    reference = Reference(sheet, min_col=column, min_row=rows[0], max_row=rows[1])
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(reference)))
 
 
 def table_rows(sheet: Worksheet) -> tuple[int, int]:
@@ -56,9 +67,7 @@ def force_chart(sheet: Worksheet, title: str) -> BarChart:
         Reference(sheet, min_col=FORCE_COLUMNS["change_pct"], min_row=header, max_row=last),
         titles_from_data=True,
     )
-    chart.set_categories(
-        Reference(sheet, min_col=FORCE_COLUMNS["name"], min_row=header + 1, max_row=last)
-    )
+    _text_categories(chart, sheet, FORCE_COLUMNS["name"], (header + 1, last))
     chart.x_axis.title = "Police force area"
     chart.y_axis.title = "Change (%)"
     chart.y_axis.number_format = "0"
@@ -84,7 +93,7 @@ def trend_chart(sheet: Worksheet, title: str) -> LineChart:
     chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
     for series in chart.series:
         series.smooth = False  # straight segments: a curve would invent values between months
-    chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
+    _text_categories(chart, sheet, 1, (header + 1, last))
     chart.x_axis.title = "Month"
     chart.y_axis.title = "Contacts"
     chart.y_axis.number_format = "#,##0"

@@ -45,7 +45,9 @@ def national_pattern(release: ReleaseFigures, threshold: int) -> dict[str, froze
             relations.append(Relation(region_key(region), tuple(members)))
         cells[ALL] = values[cell_key(ALL, TOTAL)]
         relations.append(Relation(ALL, tuple(region_key(r) for r in regions_of(release.areas))))
-        out[column] = frozenset(cell_key(key, TOTAL) for key in suppress(cells, relations, threshold))
+        out[column] = frozenset(
+            cell_key(key, TOTAL) for key in suppress(cells, relations, threshold)
+        )
     return out
 
 

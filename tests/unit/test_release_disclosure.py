@@ -37,7 +37,9 @@ from tests.release_cases import (
 T = 5
 
 
-def attack(release: ReleaseFigures, editions: dict, smallest: float = 1.0) -> independent_audit.Verdict:
+def attack(
+    release: ReleaseFigures, editions: dict, smallest: float = 1.0
+) -> independent_audit.Verdict:
     rows = {str(scope): independent_audit.table_rows(tables) for scope, tables in editions.items()}
     region_of = {area.code: area.region for area in release.areas}
     return independent_audit.audit(rows, region_of, PERIOD.first_month, T, smallest)
@@ -53,7 +55,9 @@ def assert_safe(release: ReleaseFigures, pattern: SuppressionPattern) -> indepen
 
 def london_release() -> ReleaseFigures:
     """2018-H1 after a corrected file: the City of London has 3 contacts, the Met 340."""
-    totals = {code: (200 + 7 * i, 260 + 5 * i) for i, code in enumerate(a.code for a in real_areas())}
+    totals = {
+        code: (200 + 7 * i, 260 + 5 * i) for i, code in enumerate(a.code for a in real_areas())
+    }
     release = release_from_totals(totals, seed=3)
     current = {a.code: _force(release, "current", a.code) for a in release.areas}
     previous = {a.code: _force(release, "previous", a.code) for a in release.areas}
@@ -130,7 +134,11 @@ def test_every_edition_lists_every_category_and_month_zeros_included_unknown_las
     labels = [row[0] for row in city["channels"].rows]
     assert labels == [c.capitalize() for c in CHANNELS] + ["All contacts"]
     assert labels[-2] == "Unknown"
-    assert [row[0] for row in city["caller_types"].rows][-2] == "Unknown" == CALLER_TYPES[-1].capitalize()
+    assert (
+        [row[0] for row in city["caller_types"].rows][-2]
+        == "Unknown"
+        == CALLER_TYPES[-1].capitalize()
+    )
     email = next(row for row in city["channels"].rows if row[0] == "Email")
     assert email[2] == 0  # published as a zero, not a missing row
     for scope_tables in tables.values():
