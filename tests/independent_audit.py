@@ -3,7 +3,8 @@
 It reads only what the editions publish (table rows, as laid out or as read back from the
 workbooks), writes the sum relations from a force-area -> region map and the labels it sees,
 adds what the change columns give away, and bounds every [c] by linear programming over both
-periods at once (one HiGHS model, minimised and maximised for each [c] in turn). It shares nothing with flows.report's relations, patterns or audit.
+periods at once: one HiGHS model, minimised and maximised for each [c] in turn. It shares
+nothing with flows.report's relations, patterns or audit.
 """
 
 from __future__ import annotations

@@ -128,7 +128,8 @@ def test_published_figures_and_shorthand(national: Path) -> None:
     assert names[-4:] == ["Dyfed-Powys", "Gwent", "North Wales", "South Wales"]
     channels = [r[0] for r in rows(workbook["channels"], "channels")[1:]]
     assert channels == [
-        "Phone", "Online chat", "Email", "Text message", "Police referral", "Unknown", "All contacts"
+        "Phone", "Online chat", "Email", "Text message", "Police referral", "Unknown",
+        "All contacts",
     ]  # fmt: skip
 
 

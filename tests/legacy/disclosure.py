@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from tests.legacy.disclosure_audit import FeasibleRange, find_failures
 from flows.report.relations import Relation, check_relations
+from tests.legacy.disclosure_audit import FeasibleRange, find_failures
 
 
 def primary_suppression(cells: Mapping[str, int], threshold: int) -> frozenset[str]:
