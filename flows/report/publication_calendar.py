@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-import holidays
+# Imported by module, not through holidays.country_holidays: the package loads its country
+# modules lazily, on first use, which would put a second of importing inside the first build.
+from holidays.countries.united_kingdom import UnitedKingdom
 
 from flows.core.periods import Period
 
@@ -21,7 +23,7 @@ _LONGEST_BREAK_DAYS = 14
 @cache
 def _bank_holidays(year: int) -> frozenset[date]:
     # England and Wales share one list of bank holidays (Scotland and Northern Ireland differ).
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+    return frozenset(UnitedKingdom(subdiv="ENG", years=year))  # type: ignore[no-untyped-call]
 
 
 def is_working_day(day: date) -> bool:

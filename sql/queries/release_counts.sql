@@ -1,10 +1,13 @@
 -- Every force area's contacts in the previous and the current period, from each month's current
--- source, summed three ways in one pass over the facts: by caller type, by channel and by month.
--- `breakdown` names which sum a row holds; combinations with no contacts have no row.
+-- source, summed three ways: by caller type, by channel and by month. The facts are first summed
+-- once per force area, caller type, channel and month (one pass, a few thousand groups), and the
+-- three breakdowns are taken from those. `breakdown` names which sum a row holds; combinations
+-- with no contacts have no row.
 WITH in_period AS (
-    SELECT force_code, caller_type, channel, month, contacts
+    SELECT force_code, caller_type, channel, month, sum(contacts) AS contacts
     FROM helpline.current_counts
     WHERE month BETWEEN :previous_first AND :current_last
+    GROUP BY force_code, caller_type, channel, month
 )
 SELECT CASE WHEN GROUPING(caller_type) = 0 THEN 'caller_type'
             WHEN GROUPING(channel) = 0 THEN 'channel'
