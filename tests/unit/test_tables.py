@@ -157,3 +157,22 @@ def test_areas_order_ignores_the_order_they_are_given_in() -> None:
     ]
     figures = release_from_totals({"X1": (10, 10), "X2": (10, 10), "X3": (10, 10)}, 1, areas)
     assert [a.name for a in figures.areas] == ["Beta", "Alpha", "Zeta"]
+
+
+def test_revision_lines_give_no_figures_for_a_count_shown_as_c() -> None:
+    from dataclasses import replace
+
+    from flows.report.cover_text import revision_lines
+    from flows.report.figures import Revision
+
+    figures = release({"W15000004": (4, 120)})
+    revisions = (
+        Revision("2017-H2", "chat", "W15000004", "Dyfed-Powys", "resubmitted", 40, 4),
+        Revision("2017-H2", "chat", "E23000034", "London, City of", "resubmitted", 90, 100),
+    )
+    data = replace(edition_data(figures, Scope("national")), revisions=revisions)
+    lines = revision_lines(data, new_pattern(figures, threshold=5), threshold=5)
+    assert lines == [
+        "2017-H2, Dyfed-Powys: revised (resubmitted by chat; figures not shown, the count is [c]).",
+        "2017-H2, City of London: 90 revised to 100 (resubmitted by chat).",
+    ]
