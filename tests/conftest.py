@@ -38,6 +38,7 @@ DATA_TABLES = (
     "contact_counts",
     "month_sources",
     "editions",
+    "release_patterns",
     "submissions",
 )
 

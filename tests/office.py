@@ -5,8 +5,10 @@ the command that installs it (.ci/run installs both)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,75 @@ def render_pages(pdf: Path, folder: Path, resolution: int = 60) -> list[Path]:
     )
     assert done.returncode == 0, done.stderr
     return sorted(folder.glob("page*.png"))
+
+
+@dataclass(frozen=True)
+class Word:
+    page: int
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def page_words(pdf: Path) -> tuple[list[float], list[Word]]:
+    """Every word LibreOffice printed, with its box in points: (page widths, words)."""
+    require_office_tools()
+    done = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    widths: list[float] = []
+    words: list[Word] = []
+    for number, page in enumerate(done.stdout.split("<page ")[1:], start=1):
+        widths.append(float(re.search(r'width="([\d.]+)"', page)[1]))  # type: ignore[index]
+        for match in _WORD.finditer(page):
+            left, top, right, bottom = (float(match[i]) for i in range(1, 5))
+            words.append(Word(number, match[5], left, top, right, bottom))
+    return widths, words
+
+
+def overprinted(words: list[Word]) -> list[tuple[Word, Word]]:
+    """Pairs of words printed over each other: boxes overlapping by more than a third of a
+    line's height and a point across (touching neighbours do not count)."""
+    clashes = []
+    by_page: dict[int, list[Word]] = {}
+    for word in words:
+        by_page.setdefault(word.page, []).append(word)
+    for page in by_page.values():
+        page.sort(key=lambda w: w.top)
+        for i, first in enumerate(page):
+            for second in page[i + 1 :]:
+                if second.top >= first.bottom:
+                    break
+                across = min(first.right, second.right) - max(first.left, second.left)
+                down = min(first.bottom, second.bottom) - max(first.top, second.top)
+                height = min(first.bottom - first.top, second.bottom - second.top)
+                if across > 1 and down > height / 3:
+                    clashes.append((first, second))
+    return clashes
+
+
+def svg_page(pdf: Path, page: int, folder: Path) -> str:
+    """One page of a PDF as SVG text (poppler's pdftocairo): the shapes as drawn."""
+    require_office_tools()
+    target = folder / f"page-{page}.svg"
+    done = subprocess.run(
+        ["pdftocairo", "-svg", "-f", str(page), "-l", str(page), str(pdf), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return target.read_text(encoding="utf-8")

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 UNKNOWN = "unknown"
-# Published categories are a fixed vocabulary, so no partner free text reaches a workbook.
+# Published categories are a fixed vocabulary, so no partner free text reaches a workbook. Every
+# edition lists them all, in this order (unknown last), with zeros.
 CALLER_TYPES = ("child", "young person", "parent or carer", "professional", "other adult", UNKNOWN)
 CHANNELS = ("phone", "online chat", "email", "text message", "police referral", UNKNOWN)
 

@@ -15,7 +15,7 @@ from flows.core.periods import Period, periods_between
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.report.edition import Edition, build_edition
-from flows.report.figures import read_report_data
+from flows.report.figures import edition_data, read_release_figures
 
 NATIONAL = Scope("national")
 
@@ -45,7 +45,8 @@ class PeriodResult:
 def current_workbook(engine: Engine, period: Period, scope: Scope) -> Path | None:
     """The workbook built from today's figures, if it is still on disk unchanged."""
     with engine.connect() as connection:
-        fingerprint = read_report_data(connection, period, scope).fingerprint()
+        release = read_release_figures(connection, period)
+        fingerprint = edition_data(release, scope).fingerprint()
         rows = run_query(
             connection,
             "find_current_edition",

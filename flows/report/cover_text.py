@@ -1,101 +1,21 @@
-"""An edition's words: the Cover's sections, its key points, the chart titles and alt text.
+"""An edition's Cover: what it counts, how it was protected, where the figures came from.
 
 Every sentence is generated from the published figures (never from hidden ones)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from flows.core.periods import Period
 from flows.core.settings import Settings
 from flows.report.figures import ReportData
-from flows.report.tables import ALL_AREAS, CONFIDENTIAL, Table
-from flows.report.workbook_archive import ChartText
+from flows.report.release_table import TOTAL, cell_key, force_key
+from flows.report.suppression_pattern import SuppressionPattern
+from flows.report.wording import display_name, scope_phrase
 
 Section = tuple[str, list[str]]
 
 SOURCE = "Contact records and monthly counts sent by the helpline network's partner services"
-ABOVE_REGION_POINTS = 5.0  # a force area is called out when it beats its region by this much
-MAX_FORCE_SENTENCES = 5
-
-
-def publication_date(period: Period) -> date:
-    """The first working day after the period ends: the scheduled edition's date.
-
-    Derived from the period, not from the clock, so rebuilding an edition gives the same bytes.
-    """
-    day = period.end_date + timedelta(days=1)
-    while day.weekday() >= 5 or (day.month == 1 and day.day == 1):
-        day += timedelta(days=1)
-    return day
-
-
-def _movement(pct: float) -> str:
-    if pct > 0:
-        return f"rose by {pct:.1f}%"
-    if pct < 0:
-        return f"fell by {abs(pct):.1f}%"
-    return "did not change"
-
-
-@dataclass(frozen=True)
-class _Row:
-    name: str
-    previous: int
-    current: int
-    pct: float
-
-
-def _published_rows(table: Table, name_col: int, prev_col: int) -> list[_Row]:
-    rows = []
-    for row in table.rows:
-        previous, current, pct = row[prev_col], row[prev_col + 1], row[prev_col + 3]
-        if isinstance(previous, int) and isinstance(current, int) and isinstance(pct, float):
-            rows.append(_Row(str(row[name_col]), previous, current, pct))
-    return rows
-
-
-def key_points(data: ReportData, regions: Table | None, force_areas: Table) -> list[str]:
-    previous, current = data.period.previous().label, data.period.label
-    if not data.previous_has_data:
-        return [f"No contacts were loaded for {previous}, so changes cannot be shown yet."]
-    points: list[str] = []
-    region_rows = _published_rows(regions, 0, 1) if regions else []
-    overall = [r for r in region_rows if r.name == ALL_AREAS]
-    for row in overall:
-        points.append(
-            f"Across all areas, contacts {_movement(row.pct)}, from {row.previous:,} in "
-            f"{previous} to {row.current:,} in {current}."
-        )
-    named_regions = [r for r in region_rows if r.name != ALL_AREAS]
-    if named_regions:
-        top = max(named_regions, key=lambda r: (r.pct, r.name))
-        points.append(
-            f"The largest rise was in the {top.name}: contacts {_movement(top.pct)}, from "
-            f"{top.previous:,} to {top.current:,}."
-            if top.pct > 0
-            else f"No region saw a rise; the smallest fall was in the {top.name}."
-        )
-    region_pct = {r.name: r.pct for r in named_regions}
-    above = []
-    for cells in force_areas.rows:
-        name, region, pct, difference = cells[1], cells[2], cells[6], cells[7]
-        if (
-            isinstance(pct, float)
-            and isinstance(difference, float)
-            and difference >= ABOVE_REGION_POINTS
-            and str(region) in region_pct
-        ):
-            above.append((difference, str(name), str(region), pct))
-    for _, name, region, pct in sorted(above, key=lambda a: (-a[0], a[1]))[:MAX_FORCE_SENTENCES]:
-        points.append(
-            f"{name}'s contacts {_movement(pct)}, above the {region} average of "
-            f"{region_pct[region]:.1f}%."
-        )
-    if any(CONFIDENTIAL in row for row in force_areas.rows):
-        points.append("Some small counts are shown as [c] to protect the people behind them.")
-    return points
 
 
 def coverage_lines(data: ReportData) -> list[str]:
@@ -119,32 +39,74 @@ def coverage_lines(data: ReportData) -> list[str]:
     return lines or ["No partner data."]
 
 
-def revision_lines(data: ReportData, threshold: int) -> list[str]:
+def revision_lines(data: ReportData, pattern: SuppressionPattern, threshold: int) -> list[str]:
+    """Revisions since the last edition, with figures only where they reveal no [c].
+
+    A partner's revised count for a force area can equal the force area's count, so figures are
+    given only where that count is published in the period revised, and neither figure is small.
+    """
     if not data.revisions:
         return ["No figures have been revised since the last edition."]
     lines = []
-    for period, partner, force, action, previous, revised in data.revisions:
-        if min(previous, revised) < threshold or abs(revised - previous) < threshold:
-            # Partner-level figures are not published cells; small ones could identify people.
-            lines.append(f"{period}, {force}: revised ({action} by {partner}; small numbers).")
+    for revision in data.revisions:
+        column = pattern.current if revision.period == str(data.period) else pattern.previous
+        where = f"{revision.period}, {display_name(revision.force_name)}"
+        how = f"{revision.action} by {revision.partner_id}"
+        if cell_key(force_key(revision.force_code), TOTAL) in column:
+            lines.append(f"{where}: revised ({how}; figures not shown, the count is [c]).")
+        elif (
+            min(revision.previous, revision.revised) < threshold
+            or abs(revision.revised - revision.previous) < threshold
+        ):
+            lines.append(f"{where}: revised ({how}; small numbers).")
         else:
-            lines.append(
-                f"{period}, {force}: {previous:,} revised to {revised:,} ({action} by {partner})."
-            )
+            lines.append(f"{where}: {revision.previous:,} revised to {revision.revised:,} ({how}).")
     return lines
-
-
-def scope_name(data: ReportData) -> str:
-    return data.scope.label
 
 
 def workbook_title(data: ReportData) -> str:
     title = f"Helpline contacts by police force area, {data.period.long_label}"
-    return title if data.scope.kind == "national" else f"{title} ({scope_name(data)})"
+    if data.scope.kind == "national":
+        return title
+    return f"{title} ({display_name(data.scope_name)})"
+
+
+def confidentiality_lines(data: ReportData, release: ReleaseShape, threshold: int) -> list[str]:
+    """What was suppressed and exactly what was checked before publication."""
+    previous, current = data.period.previous().label, data.period.label
+    periods = f"{previous} and {current}" if data.previous_has_data else current
+    return [
+        f"Counts from 1 to {threshold - 1} are shown as [c] (threshold {threshold}), with other "
+        "figures that would let them be worked out. Zeros are shown as 0.",
+        f"Every edition of this release ({release.editions} workbooks: England and Wales, each of "
+        f"the {release.regions} regions and each of the {release.forces} police force areas) "
+        "shows [c] for the same figures. Before publication, all the figures those editions "
+        f"publish for {periods} were checked together by linear programming, using every total "
+        "that links them (force areas to regions to England and Wales; caller types, channels "
+        "and months to each area's total) and knowing that a [c] stands for at least 1: none "
+        f"can be worked out to within fewer than {threshold - 1} contacts. Changes are shown "
+        "only where both counts are shown.",
+        "A period's [c] figures stay [c] when the next release shows that period again as its "
+        "previous six months (unless a revision makes them zero).",
+    ]
+
+
+@dataclass(frozen=True)
+class ReleaseShape:
+    """How many editions the release has, for the Cover's account of the audit."""
+
+    editions: int
+    regions: int
+    forces: int
 
 
 def cover_sections(
-    data: ReportData, points: list[str], settings: Settings, published: date
+    data: ReportData,
+    points: list[str],
+    settings: Settings,
+    published: date,
+    pattern: SuppressionPattern,
+    release: ReleaseShape,
 ) -> list[Section]:
     period, threshold = data.period, settings.suppression_threshold
     return [
@@ -156,21 +118,14 @@ def cover_sections(
                 "What is counted: contacts (calls, chats, emails, texts and police referrals) "
                 "handled by the helpline network's partner services, by the police force area "
                 "the contact related to.",
-                f"Coverage of this workbook: {scope_name(data)}.",
+                f"Coverage of this workbook: {scope_phrase(data)}.",
             ],
         ),
         ("Key points", points),
-        (
-            "Confidentiality",
-            [
-                f"Counts from 1 to {threshold - 1} are shown as [c], with other figures that would "
-                f"reveal them (threshold {threshold}). Every suppressed figure was checked to be "
-                f"impossible to work out to within {threshold - 1} contacts."
-            ],
-        ),
+        ("Confidentiality", confidentiality_lines(data, release, threshold)),
         ("Sources", [SOURCE + "."]),
         ("Coverage: partners and months", coverage_lines(data)),
-        ("Revisions since the last edition", revision_lines(data, threshold)),
+        ("Revisions since the last edition", revision_lines(data, pattern, threshold)),
         (
             "Publication",
             [
@@ -180,18 +135,3 @@ def cover_sections(
             ],
         ),
     ]
-
-
-def chart_text(data: ReportData, points: list[str]) -> ChartText:
-    period = data.period
-    finding = points[1] if len(points) > 1 else (points[0] if points else "")
-    monthly = [contacts for _, contacts in data.months]
-    trend = "rose" if monthly and monthly[-1] > monthly[0] else "did not rise"
-    return ChartText(
-        force_title=f"Change in contacts by police force area, {period.label} (%)",
-        force_alt=f"Bar chart of the percentage change in contacts for each police force area "
-        f"between {period.previous().label} and {period.label}. {finding}",
-        trend_title=f"Contacts by month, {period.previous().label} to {period.label}",
-        trend_alt=f"Line chart of monthly contacts over twelve months; contacts {trend} from "
-        f"the first month to the last. The figures are in the monthly_trend table.",
-    )

@@ -1,28 +1,39 @@
 """Statistical disclosure control: primary and secondary cell suppression over total relations.
 
-Cells are published counts keyed by a string ("force:E23000002", "region:North West", "all").
-A relation says that one published cell is the sum of others; a region total is a member of
-the All areas relation as well as the total of its own, so relations overlap and form a
-hierarchy. Each period column is protected on its own; the caller unions the two patterns for
-the change columns.
+Cells are published counts keyed by a string; a relation says that one published cell is the
+sum of others. Relations overlap (a region total is a member of All areas and the total of its
+own forces; a force's total is split by caller type, by channel and by month), so the whole
+release of a period is one linked table (see flows.report.release_table), protected at once.
 
-- Primary: counts from 1 to T - 1 are suppressed.
+- Primary: counts from 1 to T - 1 are suppressed. Zeros are published and never suppressed.
 - Secondary: in every relation holding a suppressed cell, complementary cells are suppressed
   until its k suppressed cells number at least two and sum to at least T + k - 1, repeated
-  over all relations until nothing changes.
-- Then the audit (flows.report.disclosure_audit) bounds every suppressed cell by linear programming.
-  The relation-by-relation rule can still leave a cell pinned down across a hierarchy, so while
-  the audit fails, the next cell is suppressed around the narrowest failing one and the rule
-  and the audit run again. Suppressing everything connected always passes, so this ends with a
-  pattern that passes the audit.
+  over all relations until nothing changes. A complement is the cell that costs fewest hidden
+  contacts: its own count plus, in each other relation it would open, the smallest cell that
+  relation would then need (a one-step look-ahead).
+- Then the audit (flows.report.disclosure_audit) bounds every suppressed cell by linear
+  programming, component by component. The relation-by-relation rule can still leave a cell
+  pinned down across the hierarchy, so while a component fails, the smallest cell next to a
+  failing cell is suppressed too and the rule and the audit run again.
+- Finally secondary cells are given back, largest first, wherever the rule and the audit still
+  hold without them, so as little as possible stays hidden.
+
+This follows what sdcTable's SIMPLEHEURISTIC and tau-ARGUS's linked-table ("global protection")
+methods do: one constraint system for every table the release publishes, suppress, attack by
+linear programming, repeat; at about a thousand cells per period it needs no decomposition.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from flows.report.disclosure_audit import FeasibleRange, find_failures
-from flows.report.relations import Relation, check_relations
+from flows.report.disclosure_audit import DisclosureAuditFailed, RelationIndex, component_failures
+from flows.report.relations import Relation
+
+# After this many widening rounds of one cell per failing component, every failing cell gets a
+# neighbour each round: slower patterns converge in a few rounds instead of dozens, and the
+# clean-up afterwards gives back what turns out not to be needed.
+_SINGLE_STEP_ROUNDS = 3
 
 
 def primary_suppression(cells: Mapping[str, int], threshold: int) -> frozenset[str]:
@@ -39,127 +50,186 @@ def primary_suppression(cells: Mapping[str, int], threshold: int) -> frozenset[s
     return frozenset(key for key, value in cells.items() if 0 < value < threshold)
 
 
-def _preference(cells: Mapping[str, int], key: str) -> tuple[bool, int, str]:
-    # Smallest first, so as little as possible is hidden, and ties go to the key so the pattern
-    # never depends on dict or relation order. A zero comes last whatever its size: it has
-    # nobody in it to protect, so hiding it costs readers a true figure for almost no cover
-    # (any real count does at least as much), and under the rule it raises k without raising
-    # the suppressed sum, moving the relation further from meeting it. A zero is taken only
-    # when nothing else in the relation is left.
-    value = cells[key]
-    return (value == 0, value, key)
-
-
-def _smallest(cells: Mapping[str, int], candidates: Iterable[str]) -> str:
-    return min(candidates, key=lambda key: _preference(cells, key))
-
-
 def _rule_met(values: Sequence[int], threshold: int) -> bool:
     k = len(values)
     return k >= 2 and sum(values) >= threshold + k - 1
 
 
-def _ordered(relations: Sequence[Relation]) -> list[Relation]:
-    return sorted(relations, key=lambda r: (r.total, tuple(sorted(r.members))))
+class _Protection:
+    """One table's suppression search: which cells may be hidden, and the rule around them."""
 
+    def __init__(self, index: RelationIndex, threshold: int, fixed: frozenset[str]) -> None:
+        self.index = index
+        self.cells = index.cells
+        self.threshold = threshold
+        self.fixed = fixed
 
-def _apply_rule(
-    cells: Mapping[str, int], relations: Sequence[Relation], threshold: int, hidden: set[str]
-) -> None:
-    """Suppress complements relation by relation until every relation meets the rule.
+    def hideable(self, key: str) -> bool:
+        return self.cells[key] > 0 and key not in self.fixed
 
-    Each pass that changes anything suppresses at least one more cell, so there can be at most
-    len(cells) such passes; the bound is a guarantee, not a guess. A relation that cannot meet
-    the rule even fully suppressed is left fully suppressed, and the audit decides.
-    """
-    ordered = _ordered(relations)
-    for _ in range(len(cells) + 1):
-        changed = False
-        for relation in ordered:
-            suppressed = [key for key in relation.cells if key in hidden]
-            if not suppressed:
+    def smallest(self, candidates: set[str] | list[str]) -> str:
+        # Ties go to the key, so the pattern never depends on dict or relation order.
+        return min(candidates, key=lambda key: (self.cells[key], key))
+
+    def _cost(self, hidden: set[str], candidate: str, here: int) -> tuple[int, int, str]:
+        """Contacts hidden by taking candidate, with the cheapest knock-on it would cause."""
+        value = self.cells[candidate]
+        knock_on = 0
+        for number in self.index.holding[candidate]:
+            if number == here:
                 continue
-            while not _rule_met([cells[key] for key in suppressed], threshold):
-                candidates = [key for key in relation.cells if key not in hidden]
-                if not candidates:
-                    break
-                choice = _smallest(cells, candidates)
-                hidden.add(choice)
-                suppressed.append(choice)
-                changed = True
-        if not changed:
-            return
-    raise AssertionError("suppression rule did not reach a fixed point")  # pragma: no cover
+            relation = self.index.relations[number]
+            suppressed = [self.cells[key] for key in relation.cells if key in hidden]
+            if suppressed and _rule_met([*suppressed, value], self.threshold):
+                continue
+            others = [
+                self.cells[key]
+                for key in relation.cells
+                if key != candidate and key not in hidden and self.hideable(key)
+            ]
+            knock_on += min(others, default=0)
+        return (value + knock_on, value, candidate)
 
+    def apply_rule(self, hidden: set[str]) -> None:
+        """Suppress complements relation by relation until every relation meets the rule.
 
-def _next_around(
-    cells: Mapping[str, int], relations: Sequence[Relation], hidden: set[str], cell: str
-) -> str | None:
-    """The smallest unsuppressed cell in the nearest relations to `cell` that still have one.
+        Each pass that changes anything suppresses at least one more cell, so there can be at
+        most len(cells) such passes. A relation that cannot meet the rule with every non-zero
+        cell hidden is left as it is, for the audit to decide.
+        """
+        for _ in range(len(self.cells) + 1):
+            changed = False
+            for number, relation in enumerate(self.index.relations):
+                suppressed = [key for key in relation.cells if key in hidden]
+                if not suppressed:
+                    continue
+                while not _rule_met([self.cells[key] for key in suppressed], self.threshold):
+                    candidates = [
+                        key for key in relation.cells if key not in hidden and self.hideable(key)
+                    ]
+                    if not candidates:
+                        break
+                    choice = min(candidates, key=lambda key: self._cost(hidden, key, number))
+                    hidden.add(choice)
+                    suppressed.append(choice)
+                    changed = True
+            if not changed:
+                return
+        raise AssertionError("suppression rule did not reach a fixed point")  # pragma: no cover
 
-    First the relations the cell is in; if those are fully suppressed, the relations that
-    share a cell with them, and so on outwards. None when everything connected is suppressed.
-    """
-    reached = {cell}
-    remaining = list(_ordered(relations))
-    while remaining:
-        ring = [r for r in remaining if reached.intersection(r.cells)]
-        if not ring:
-            return None
-        candidates = {key for r in ring for key in r.cells if key not in hidden}
-        if candidates:
-            return _smallest(cells, candidates)
-        reached.update(key for r in ring for key in r.cells)
-        remaining = [r for r in remaining if r not in ring]
-    return None
+    def next_around(self, hidden: set[str], cell: str) -> str | None:
+        """The smallest hideable cell in the nearest relations to `cell` that still have one."""
+        reached, used = {cell}, set[int]()
+        while True:
+            ring = {n for key in reached for n in self.index.holding[key]} - used
+            if not ring:
+                return None
+            members = {key for n in ring for key in self.index.relations[n].cells}
+            candidates = {key for key in members if key not in hidden and self.hideable(key)}
+            if candidates:
+                return self.smallest(candidates)
+            used |= ring
+            reached |= members
+
+    def rule_holds_around(self, hidden: set[str], cell: str) -> bool:
+        for number in self.index.holding[cell]:
+            relation = self.index.relations[number]
+            suppressed = [self.cells[key] for key in relation.cells if key in hidden]
+            if not suppressed or _rule_met(suppressed, self.threshold):
+                continue
+            if any(key not in hidden and self.hideable(key) for key in relation.cells):
+                return False
+        return True
+
+    def audit_passes_around(self, hidden: set[str], touched: set[str]) -> bool:
+        for cells, numbers in self.index.components(hidden):
+            if touched.intersection(cells) and component_failures(
+                self.index, cells, numbers, self.threshold
+            ):
+                return False
+        return True
 
 
 def _widen(
-    cells: Mapping[str, int],
-    relations: Sequence[Relation],
-    hidden: set[str],
-    failures: Sequence[FeasibleRange],
+    protection: _Protection, hidden: set[str], passed: set[frozenset[str]], rnd: int
 ) -> bool:
-    """Suppress one more cell, the smallest next to any failing cell; False if none can be.
+    """Suppress around the failing cells of every component that fails the audit.
 
-    Taking the smallest over all failures, rather than fixing the first failure, hides the
-    least: a narrow pair is usually opened up as well by a small force next to one side as by
-    a large region total next to the other.
+    Components only grow, so one that passed and has not changed need not be audited again.
+    False when every component passes.
     """
-    choices = {_next_around(cells, relations, hidden, failure.cell) for failure in failures}
-    choices.discard(None)
-    if not choices:
-        return False
-    hidden.add(_smallest(cells, (choice for choice in choices if choice is not None)))
-    return True
+    added = False
+    for cells, numbers in protection.index.components(hidden):
+        key = frozenset(cells)
+        if key in passed:
+            continue
+        failures = component_failures(protection.index, cells, numbers, protection.threshold)
+        if not failures:
+            passed.add(key)
+            continue
+        choices = {protection.next_around(hidden, failure.cell) for failure in failures}
+        found = sorted(choice for choice in choices if choice is not None)
+        if not found:
+            worst = failures[0]
+            raise DisclosureAuditFailed(
+                f"Disclosure control cannot protect {worst.cell}: it could be worked out to "
+                f"within {worst.low:g}..{worst.high:g} with every figure around it suppressed "
+                "except zeros and figures already published; no workbook was written."
+            )
+        if rnd > _SINGLE_STEP_ROUNDS:
+            hidden.update(found)
+        else:
+            hidden.add(protection.smallest(found))
+        added = True
+    return added
 
 
-def secondary_suppression(
+def _give_back(protection: _Protection, hidden: set[str], kept: frozenset[str]) -> None:
+    """Unsuppress secondary cells, largest first, wherever the rule and the audit still hold."""
+    cells = protection.cells
+    for key in sorted(hidden - kept, key=lambda k: (-cells[k], k)):
+        hidden.discard(key)
+        touched = {
+            other
+            for number in protection.index.holding[key]
+            for other in protection.index.relations[number].cells
+            if other in hidden
+        }
+        if not (
+            protection.rule_holds_around(hidden, key)
+            and protection.audit_passes_around(hidden, touched)
+        ):
+            hidden.add(key)
+
+
+def protect(
     cells: Mapping[str, int],
     relations: Sequence[Relation],
     threshold: int,
-    primary: frozenset[str],
+    *,
+    forced: frozenset[str] = frozenset(),
+    fixed: frozenset[str] = frozenset(),
 ) -> frozenset[str]:
-    """Every suppressed cell (primary included) once the rule and the audit are both satisfied.
+    """Every cell to publish as [c]: primary, forced, and the secondary cells protecting them.
 
-    `primary` may hold cells above the threshold (a caller forcing a total hidden because it
-    is hidden elsewhere); they are protected like any other suppressed cell.
+    `forced` cells are suppressed whatever their size (cells an earlier pattern of the same
+    period hid); `fixed` cells are never chosen as complements (figures already published).
+    The result passes the audit, or DisclosureAuditFailed is raised.
     """
-    unknown = sorted(primary - cells.keys())
+    unknown = sorted((forced | fixed) - cells.keys())
     if unknown:
-        raise ValueError(f"suppressed cells not in the table: {unknown}")
-    check_relations(cells, relations)
-    hidden = set(primary)
+        raise ValueError(f"cells not in the table: {unknown}")
+    index = RelationIndex(cells, relations)
+    protection = _Protection(index, threshold, fixed)
+    kept = primary_suppression(cells, threshold) | frozenset(k for k in forced if cells[k] > 0)
+    hidden = set(kept)
+    passed: set[frozenset[str]] = set()
     # Every round suppresses at least one more cell or stops, so len(cells) + 1 rounds suffice.
-    for _ in range(len(cells) + 1):
-        _apply_rule(cells, relations, threshold, hidden)
-        if not hidden:
+    for rnd in range(1, len(cells) + 2):
+        protection.apply_rule(hidden)
+        if not _widen(protection, hidden, passed, rnd):
             break
-        failures = find_failures(cells, relations, frozenset(hidden), threshold)
-        if not failures or not _widen(cells, relations, hidden, failures):
-            # A failure that survives with everything around it suppressed is left for the
-            # caller's own audit to report; it cannot be fixed by suppressing more.
-            break
+    _give_back(protection, hidden, kept)
     return frozenset(hidden)
 
 
@@ -167,4 +237,4 @@ def suppress(
     cells: Mapping[str, int], relations: Sequence[Relation], threshold: int
 ) -> frozenset[str]:
     """Primary then secondary suppression: every cell to publish as [c]."""
-    return secondary_suppression(cells, relations, threshold, primary_suppression(cells, threshold))
+    return protect(cells, relations, threshold)

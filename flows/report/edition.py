@@ -1,4 +1,9 @@
-"""Building one edition: figures, suppression, tables, Cover text, then the workbook file."""
+"""Building one edition: the release's figures and pattern, the joint audit, then the workbook.
+
+Every edition of a period is cut from the same release: the same figures, read in one pass,
+and the same suppression pattern, computed once per period and set of figures and stored. Before
+any workbook is written, every edition of the release is laid out and audited together.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +16,17 @@ from sqlalchemy.engine import Engine
 
 from flows.core.database import run_query, translate_database_errors
 from flows.core.periods import Period
-from flows.core.scope import NATIONAL, Scope
+from flows.core.scope import Scope
 from flows.core.settings import Settings
-from flows.report.cover_text import (
-    SOURCE,
-    chart_text,
-    cover_sections,
-    key_points,
-    publication_date,
-    workbook_title,
-)
-from flows.report.figures import ReportData, read_report_data
-from flows.report.suppression_pattern import SuppressionPattern, breakdown_pattern, national_pattern
-from flows.report.tables import (
-    Cell,
-    Table,
-    category_table,
-    force_areas_table,
-    monthly_trend_table,
-    region_totals,
-    regions_table,
-)
+from flows.report.cover_text import SOURCE, ReleaseShape, cover_sections, workbook_title
+from flows.report.figures import ReleaseFigures, ReportData, edition_data, read_release_figures
+from flows.report.key_points import chart_text, key_points
+from flows.report.publication_calendar import publication_date
+from flows.report.release_audit import audit_release
+from flows.report.release_pattern import release_pattern
+from flows.report.release_table import regions_of
+from flows.report.suppression_pattern import SuppressionPattern
+from flows.report.tables import CONFIDENTIAL, Cell, Table, build_tables
 from flows.report.workbook import write_workbook
 
 
@@ -43,30 +38,11 @@ class Edition:
     sha256: str
     headline: tuple[tuple[str, Cell, Cell, Cell], ...]  # region, previous, current, change (%)
     key_points: tuple[str, ...]
-    suppressed_cells: int
+    suppressed_cells: int  # cells this edition's tables show as [c]
 
 
 def default_workbook_path(settings: Settings, period: Period, scope: Scope) -> Path:
     return settings.output_dir / f"helpline-contacts-{period}-{scope.slug}.xlsx"
-
-
-def build_tables(
-    data: ReportData, national: ReportData, pattern: SuppressionPattern
-) -> list[Table]:
-    all_regions = region_totals(national.areas)
-    scope = data.scope
-    tables = [force_areas_table(data, pattern, all_regions)]
-    if scope.kind != "force":
-        shown = {
-            name: totals
-            for name, totals in all_regions.items()
-            if scope.kind == "national" or name == scope.value
-        }
-        tables.append(regions_table(data, pattern, shown, scope.kind == "national"))
-    tables.append(category_table("caller_types", "caller type", data, data.caller_types, pattern))
-    tables.append(category_table("channels", "channel", data, data.channels, pattern))
-    tables.append(monthly_trend_table(data, pattern))
-    return tables
 
 
 def build_edition(
@@ -78,17 +54,39 @@ def build_edition(
         return _build_edition(engine, settings, period, scope, out)
 
 
+def read_release(engine: Engine, period: Period) -> ReleaseFigures:
+    with translate_database_errors(f"reading figures for {period}"), engine.connect() as conn:
+        return read_release_figures(conn, period)
+
+
+def audited_release(
+    engine: Engine, period: Period, threshold: int
+) -> tuple[ReleaseFigures, SuppressionPattern, ReleaseShape]:
+    """The release's figures and pattern, once every edition of it has passed the audit."""
+    release = read_release(engine, period)
+    pattern = release_pattern(engine, release, threshold)
+    editions = audit_release(release, pattern, threshold)
+    shape = ReleaseShape(editions, len(regions_of(release.areas)), len(release.areas))
+    return release, pattern, shape
+
+
 def _build_edition(
     engine: Engine, settings: Settings, period: Period, scope: Scope, out: Path | None
 ) -> Edition:
     threshold = settings.suppression_threshold
-    national, data = read_figures(engine, period, scope)
-    pattern = suppression_pattern(national, data, threshold)
-    tables = build_tables(data, national, pattern)
+    release, pattern, shape = audited_release(engine, period, threshold)
+    data = edition_data(release, scope)
+    tables = build_tables(data, pattern)
     by_name = {table.name: table for table in tables}
-    points = key_points(data, by_name.get("regions"), by_name["force_areas"])
+    points = key_points(data, by_name)
     path = write_edition_workbook(
-        out or default_workbook_path(settings, period, scope), data, tables, points, settings
+        out or default_workbook_path(settings, period, scope),
+        data,
+        tables,
+        points,
+        settings,
+        pattern,
+        shape,
     )
     sha256 = record_edition(engine, data, path)
     return Edition(
@@ -98,39 +96,36 @@ def _build_edition(
         sha256,
         headline_rows(by_name.get("regions")),
         tuple(points),
-        len(pattern.previous) + len(pattern.current),
+        shown_as_confidential(tables),
     )
 
 
-def read_figures(engine: Engine, period: Period, scope: Scope) -> tuple[ReportData, ReportData]:
-    """The national figures (the pattern is computed on them) and this edition's."""
-    with translate_database_errors(f"reading figures for {period}"), engine.connect() as conn:
-        national = read_report_data(conn, period, NATIONAL)
-        data = national if scope == NATIONAL else read_report_data(conn, period, scope)
-    return national, data
-
-
-def suppression_pattern(
-    national: ReportData, data: ReportData, threshold: int
-) -> SuppressionPattern:
-    geographic = national_pattern(national, threshold)
-    return geographic.union(breakdown_pattern(data, geographic, threshold))
+def shown_as_confidential(tables: list[Table]) -> int:
+    """How many cells of the edition's tables read [c], change columns included."""
+    return sum(row.count(CONFIDENTIAL) for table in tables for row in table.rows)
 
 
 def write_edition_workbook(
-    path: Path, data: ReportData, tables: list[Table], points: list[str], settings: Settings
+    path: Path,
+    data: ReportData,
+    tables: list[Table],
+    points: list[str],
+    settings: Settings,
+    pattern: SuppressionPattern,
+    shape: ReleaseShape,
 ) -> Path:
     published = publication_date(data.period)
+    by_name = {table.name: table for table in tables}
     return write_workbook(
         path,
         title=workbook_title(data),
-        cover=cover_sections(data, points, settings, published),
+        cover=cover_sections(data, points, settings, published, pattern, shape),
         tables=tables,
         source=SOURCE,
         threshold=settings.suppression_threshold,
         published=datetime.combine(published, datetime.min.time()),
         organisation=settings.organisation,
-        alt=chart_text(data, points),
+        alt=chart_text(data, by_name),
     )
 
 

@@ -1,127 +1,101 @@
-"""One suppression pattern per edition: computed on national figures, applied to every scope."""
+"""One suppression pattern per period, for every edition of every release that publishes it.
+
+The 2018-H1 release publishes 2017-H2 as its previous period, and the 2017-H2 release published
+it as its current period: both must hide the same cells, or the two releases together could pin
+a count each protects on its own. So a pattern belongs to a period (and the figures it was
+computed on), not to a release, and is stored once computed (flows.report.release_pattern).
+
+When a period's figures are revised after a pattern was published, the new pattern keeps every
+cell an earlier pattern hid (while it is not zero) and never hides a cell an earlier pattern
+published with the same value: hiding that would protect nothing, since readers have it already.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from flows.core.errors import HelplineError
-from flows.report.disclosure import secondary_suppression, suppress
-from flows.report.disclosure_audit import audit_suppression
-from flows.report.figures import AreaFigures, CategoryFigures, ReportData
+from flows.core.periods import Period
+from flows.report.disclosure import protect
+from flows.report.disclosure_audit import DisclosureAuditFailed, audit_suppression
 from flows.report.relations import Relation
 
+# Bump when the suppression method changes, so stored patterns are recomputed (and, through
+# the rules above, never made less protective than what was published before).
+METHOD_VERSION = 2
 
-class DisclosureAuditFailed(HelplineError):
-    """A suppressed figure could be worked out too closely from what the workbook publishes."""
+
+@dataclass(frozen=True)
+class StoredPattern:
+    """A pattern computed earlier for a period, with the figures it was computed on."""
+
+    fingerprint: str
+    cells: Mapping[str, int]
+    hidden: frozenset[str]
 
 
 @dataclass(frozen=True)
 class SuppressionPattern:
+    """The release's [c] cells, by linked-table key, for each of its two periods."""
+
     previous: frozenset[str]
     current: frozenset[str]
 
     def hides_change(self, key: str) -> bool:
         return key in self.previous or key in self.current
 
-    def union(self, other: SuppressionPattern) -> SuppressionPattern:
-        return SuppressionPattern(self.previous | other.previous, self.current | other.current)
+    def column(self, name: str) -> frozenset[str]:
+        return self.previous if name == "previous" else self.current
+
+    @property
+    def size(self) -> int:
+        return len(self.previous) + len(self.current)
 
 
-def geographic_cells(
-    areas: Sequence[AreaFigures], period: str
-) -> tuple[dict[str, int], list[Relation]]:
-    """Force areas, region totals and All areas for one period column, with their relations."""
-    cells: dict[str, int] = {}
-    members: dict[str, list[str]] = {}
-    for area in areas:
-        value = area.previous if period == "previous" else area.current
-        cells[f"force:{area.code}"] = value
-        region = f"region:{area.region}"
-        cells[region] = cells.get(region, 0) + value
-        members.setdefault(region, []).append(f"force:{area.code}")
-    cells["all"] = sum(cells[region] for region in members)
-    relations = [Relation(region, tuple(keys)) for region, keys in members.items()]
-    relations.append(Relation("all", tuple(members)))
-    return cells, relations
+def pattern_fingerprint(period: Period, cells: Mapping[str, int], threshold: int) -> str:
+    """What a period's pattern depends on: the period, its figures, T and the method."""
+    payload = json.dumps(
+        [str(period), threshold, METHOD_VERSION, sorted(cells.items())], separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _audited(
+def carried_over(
+    cells: Mapping[str, int], earlier: Sequence[StoredPattern]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """What earlier patterns of the period impose: (cells to keep hidden, cells to keep shown)."""
+    shown = frozenset(
+        key
+        for pattern in earlier
+        for key, value in pattern.cells.items()
+        if key in cells and key not in pattern.hidden and cells[key] == value
+    )
+    hidden = frozenset(
+        key
+        for pattern in earlier
+        for key in pattern.hidden
+        if key in cells and cells[key] > 0 and key not in shown
+    )
+    return hidden, shown
+
+
+def period_pattern(
+    period: Period,
     cells: Mapping[str, int],
     relations: Sequence[Relation],
-    hidden: frozenset[str],
     threshold: int,
-    what: str,
+    earlier: Sequence[StoredPattern] = (),
 ) -> frozenset[str]:
+    """Protect the period's linked table and audit the result in full before it is used."""
+    forced, fixed = carried_over(cells, earlier)
+    hidden = protect(cells, relations, threshold, forced=forced, fixed=fixed)
     result = audit_suppression(cells, relations, hidden, threshold)
     if not result.passed:
         worst = result.failures[0]
         raise DisclosureAuditFailed(
-            f"Disclosure audit failed for {what}: suppressed cell {worst.cell} could be worked "
-            f"out to within {worst.low:g}..{worst.high:g}; the workbook was not written."
+            f"Disclosure audit failed for {period}: suppressed cell {worst.cell} could be worked "
+            f"out to within {worst.low:g}..{worst.high:g}; no workbook was written."
         )
     return hidden
-
-
-def national_pattern(national: ReportData, threshold: int) -> SuppressionPattern:
-    if national.scope.kind != "national":
-        raise ValueError("the edition's pattern is computed on national figures")
-    hidden: dict[str, frozenset[str]] = {}
-    for column in ("previous", "current"):
-        cells, relations = geographic_cells(national.areas, column)
-        pattern = suppress(cells, relations, threshold)
-        hidden[column] = _audited(cells, relations, pattern, threshold, f"{column} period")
-    return SuppressionPattern(hidden["previous"], hidden["current"])
-
-
-def scope_total_key(data: ReportData) -> str:
-    scope = data.scope
-    return {"national": "all", "region": f"region:{scope.value}", "force": f"force:{scope.value}"}[
-        scope.kind
-    ]
-
-
-def _breakdown_pattern(
-    name: str,
-    values: Mapping[str, int],
-    total_hidden: bool,
-    threshold: int,
-) -> frozenset[str]:
-    """Suppress a breakdown whose total is published elsewhere (or hidden there too)."""
-    total_key = f"{name}:all"
-    cells = {**values, total_key: sum(values.values())}
-    relations = [Relation(total_key, tuple(values))]
-    forced = frozenset({total_key}) if total_hidden else frozenset()
-    primary = frozenset(key for key, v in values.items() if 0 < v < threshold) | forced
-    hidden = secondary_suppression(cells, relations, threshold, primary)
-    if total_key in hidden and not total_hidden:
-        # The total is published in the geographic tables, so it cannot protect anything here.
-        hidden = hidden - {total_key}
-        if not audit_suppression(cells, relations, hidden, threshold).passed:
-            hidden = frozenset(cells) - {total_key}
-    return _audited(cells, relations, hidden, threshold, f"the {name} table") if hidden else hidden
-
-
-def breakdown_pattern(
-    data: ReportData, geographic: SuppressionPattern, threshold: int
-) -> SuppressionPattern:
-    """Caller types, channels and months within this workbook's scope."""
-    total_key = scope_total_key(data)
-    result: dict[str, set[str]] = {"previous": set(), "current": set()}
-    for column in ("previous", "current"):
-        total_hidden = total_key in getattr(geographic, column)
-        for name, figures in (("caller_types", data.caller_types), ("channels", data.channels)):
-            values = {f"{name}:{item.category}": _pick(item, column) for item in figures}
-            result[column] |= _breakdown_pattern(name, values, total_hidden, threshold)
-        first_current = data.period.first_month
-        months = {
-            f"month:{month.isoformat()}": contacts
-            for month, contacts in data.months
-            if (month >= first_current) == (column == "current")
-        }
-        result[column] |= _breakdown_pattern("month", months, total_hidden, threshold)
-    return SuppressionPattern(frozenset(result["previous"]), frozenset(result["current"]))
-
-
-def _pick(item: CategoryFigures, column: str) -> int:
-    return item.previous if column == "previous" else item.current

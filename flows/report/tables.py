@@ -1,4 +1,8 @@
-"""Turning figures and a suppression pattern into the published tables (pure, no I/O)."""
+"""Turning an edition's figures and the release's pattern into published tables (pure, no I/O).
+
+Every table looks its cells up by the release's linked-table keys (flows.report.release_table),
+so a figure hidden in one edition is hidden in every edition that shows it.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from flows.core.force_areas import region_names
 from flows.report.figures import AreaFigures, CategoryFigures, ReportData
+from flows.report.release_table import ALL, TOTAL, cell_key, month_what
 from flows.report.suppression_pattern import SuppressionPattern
+from flows.report.wording import region_phrase, scope_phrase
 
 Cell = int | float | str
 CONFIDENTIAL, NOT_MEANINGFUL, NOT_AVAILABLE = "[c]", "[z]", "[x]"
+SYMBOLS = (CONFIDENTIAL, NOT_MEANINGFUL, NOT_AVAILABLE)
 ALL_AREAS = "All areas"
+ALL_CONTACTS = "All contacts"
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,11 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)
 
+    def symbols(self) -> tuple[str, ...]:
+        """The shorthand this table uses, in the order the shorthand line explains them."""
+        used = {value for row in self.rows for value in row if isinstance(value, str)}
+        return tuple(symbol for symbol in SYMBOLS if symbol in used)
+
 
 def one_decimal(value: float) -> float:
     """Round half away from zero, as published statistics do (Python rounds half to even)."""
@@ -47,16 +59,14 @@ def percent_change(previous: int, current: int) -> float | None:
     return None if previous == 0 else (current - previous) / previous * 100
 
 
-def change_cells(
-    previous: int, current: int, hidden: bool, previous_available: bool
-) -> tuple[list[Cell], float | None]:
-    """Change and Change (%) cells, plus the unrounded percentage for comparisons."""
+def change_cells(previous: int, current: int, hidden: bool, previous_available: bool) -> list[Cell]:
+    """Change and Change (%): shown only where both counts are shown."""
     if not previous_available:
-        return [NOT_AVAILABLE, NOT_AVAILABLE], None
+        return [NOT_AVAILABLE, NOT_AVAILABLE]
     if hidden:
-        return [CONFIDENTIAL, CONFIDENTIAL], None
+        return [CONFIDENTIAL, CONFIDENTIAL]
     pct = percent_change(previous, current)
-    return [current - previous, NOT_MEANINGFUL if pct is None else one_decimal(pct)], pct
+    return [current - previous, NOT_MEANINGFUL if pct is None else one_decimal(pct)]
 
 
 def count_cell(value: int, hidden: bool, available: bool = True) -> Cell:
@@ -75,104 +85,94 @@ def period_columns(data: ReportData) -> list[Column]:
     ]
 
 
-def labelled_rows(
-    rows: Iterable[tuple[str, str, int, int]], pattern: SuppressionPattern, available: bool
-) -> list[list[Cell]]:
+def counted_row(
+    key: str, label: str, previous: int, current: int, pattern: SuppressionPattern, available: bool
+) -> list[Cell]:
     """Label, both counts and both changes, with [c] and [x] where they belong."""
-    published: list[list[Cell]] = []
-    for key, label, previous, current in rows:
-        change, _ = change_cells(previous, current, pattern.hides_change(key), available)
-        published.append(
-            [
-                label,
-                count_cell(previous, key in pattern.previous, available),
-                count_cell(current, key in pattern.current),
-                *change,
-            ]
-        )
-    return published
-
-
-def region_totals(areas: Iterable[AreaFigures]) -> dict[str, tuple[int, int]]:
-    """Totals per region, in the ONS order of regions."""
-    totals: dict[str, tuple[int, int]] = {name: (0, 0) for name in region_names()}
-    for area in areas:
-        previous, current = totals[area.region]
-        totals[area.region] = (previous + area.previous, current + area.current)
-    return {name: value for name, value in totals.items() if name in {a.region for a in areas}}
-
-
-def force_areas_table(
-    data: ReportData, pattern: SuppressionPattern, regions: dict[str, tuple[int, int]]
-) -> Table:
-    columns = [
-        Column("Force area code", "text", 14),
-        Column("Force area", "text", 24),
-        Column("Region", "text", 24),
-        *period_columns(data),
-        Column("Difference from region's change (percentage points)", "points", 18, note=2),
+    return [
+        label,
+        count_cell(previous, key in pattern.previous, available),
+        count_cell(current, key in pattern.current),
+        *change_cells(previous, current, pattern.hides_change(key), available),
     ]
+
+
+def _compared(period: ReportData) -> str:
+    return f"{period.period.label} compared with {period.period.previous().label}"
+
+
+def _published_percent(area: AreaFigures, pattern: SuppressionPattern) -> float | None:
+    """Change (%) as the tables publish it, or None where it is not a number."""
+    key = cell_key(area.key, TOTAL)
+    if pattern.hides_change(key):
+        return None
+    pct = percent_change(area.previous, area.current)
+    return None if pct is None else one_decimal(pct)
+
+
+def force_areas_table(data: ReportData, pattern: SuppressionPattern) -> Table:
+    where = {
+        "national": "each police force area of England and Wales",
+        "region": f"each police force area in {region_phrase(data.scope.value)}",
+    }.get(data.scope.kind, scope_phrase(data))
     table = Table(
         "force_areas",
-        f"Contacts by police force area, {data.period.label} compared with "
-        f"{data.period.previous().label}",
-        "This table shows contacts to the helpline network in each police force area of "
-        "England and Wales, the change since the previous six months, and how that change "
-        "compares with the change in the force area's region.",
-        columns,
+        f"Contacts by police force area, {_compared(data)}",
+        f"This table shows contacts to the helpline network in {where}, the change since the "
+        "previous six months, and how that change compares with the change in the force "
+        "area's region.",
+        [
+            Column("Force area code", "text", 14),
+            Column("Force area", "text", 22),
+            Column("Region", "text", 24),
+            *period_columns(data),
+            Column("Difference from region's change (percentage points)", "points", 18, note=2),
+        ],
         notes=[1, 2],
     )
     available = data.previous_has_data
+    regions = {region.name: region for region in data.regions}
     for area in data.areas:
-        key = f"force:{area.code}"
-        hidden = pattern.hides_change(key)
-        change, pct = change_cells(area.previous, area.current, hidden, available)
-        region_key = f"region:{area.region}"
-        region_prev, region_cur = regions[area.region]
-        region_pct = percent_change(region_prev, region_cur)
-        if not available:
-            difference: Cell = NOT_AVAILABLE
-        elif hidden or pattern.hides_change(region_key):
-            difference = CONFIDENTIAL
-        elif pct is None or region_pct is None:
-            difference = NOT_MEANINGFUL
-        else:
-            difference = one_decimal(pct - region_pct)
-        table.rows.append(
-            [
-                area.code,
-                area.name,
-                area.region,
-                count_cell(area.previous, key in pattern.previous, available),
-                count_cell(area.current, key in pattern.current),
-                *change,
-                difference,
-            ]
+        row = counted_row(
+            cell_key(area.key, TOTAL), area.name, area.previous, area.current, pattern, available
         )
+        force_pct, region_pct = row[4], _published_percent(regions[area.region], pattern)
+        difference: Cell
+        if not available:
+            difference = NOT_AVAILABLE
+        elif force_pct == CONFIDENTIAL or pattern.hides_change(
+            cell_key(regions[area.region].key, TOTAL)
+        ):
+            difference = CONFIDENTIAL
+        elif isinstance(force_pct, float) and region_pct is not None:
+            # From the rounded figures as published, so a reader's own subtraction agrees.
+            difference = one_decimal(force_pct - region_pct)
+        else:
+            difference = NOT_MEANINGFUL
+        table.rows.append([area.code, *row[:1], area.region, *row[1:], difference])
     return table
 
 
-def regions_table(
-    data: ReportData,
-    pattern: SuppressionPattern,
-    regions: dict[str, tuple[int, int]],
-    include_all_areas: bool,
-) -> Table:
+def regions_table(data: ReportData, pattern: SuppressionPattern) -> Table:
+    national = data.scope.kind == "national"
+    where = (
+        "each region of England and in Wales, and in England and Wales as a whole"
+        if national
+        else region_phrase(data.scope.value)
+    )
     table = Table(
         "regions",
-        f"Contacts by region, {data.period.label} compared with {data.period.previous().label}",
-        "This table shows contacts to the helpline network in each region of England and in "
-        "Wales, and the change since the previous six months.",
+        f"Contacts by region, {_compared(data)}",
+        f"This table shows contacts to the helpline network in {where}, and the change since "
+        "the previous six months.",
         [Column("Region", "text", 26), *period_columns(data)],
         notes=[1, 2],
     )
-    available = data.previous_has_data
-    rows = [(f"region:{name}", name, *totals) for name, totals in regions.items()]
-    if include_all_areas:
-        previous = sum(p for p, _ in regions.values())
-        current = sum(c for _, c in regions.values())
-        rows.append(("all", ALL_AREAS, previous, current))
-    table.rows.extend(labelled_rows(rows, pattern, available))
+    shown = [r for r in data.regions if national or r.name == data.scope.value]
+    rows = [(cell_key(r.key, TOTAL), r.name, r.previous, r.current) for r in shown]
+    if national:
+        rows.append((cell_key(ALL, TOTAL), ALL_AREAS, *data.total))
+    table.rows.extend(counted_row(*row, pattern, data.previous_has_data) for row in rows)
     return table
 
 
@@ -180,32 +180,27 @@ def category_table(
     name: str,
     label: str,
     data: ReportData,
-    figures: tuple[CategoryFigures, ...],
+    figures: Iterable[CategoryFigures],
     pattern: SuppressionPattern,
 ) -> Table:
     table = Table(
         name,
-        f"Contacts by {label}, {data.period.label} compared with {data.period.previous().label}",
-        f"This table shows contacts to the helpline network by {label}, and the change since "
-        "the previous six months. Contacts whose "
-        f"{label} the partner did not record are counted as unknown.",
+        f"Contacts by {label}, {_compared(data)}",
+        f"This table shows contacts to the helpline network in {scope_phrase(data)} by "
+        f"{label}, and the change since the previous six months. Contacts whose {label} the "
+        "partner did not record are counted as unknown.",
         [Column(label.capitalize(), "text", 22, note=3), *period_columns(data)],
         notes=[1, 3],
     )
     available = data.previous_has_data
-    rows = [
-        (f"{name}:{item.category}", item.category.capitalize(), item.previous, item.current)
-        for item in figures
-    ]
-    rows.append(
-        (
-            f"{name}:all",
-            "All contacts",
-            sum(f.previous for f in figures),
-            sum(f.current for f in figures),
+    for item in figures:
+        key = cell_key(data.area, item.what)
+        label_text = item.category.capitalize()
+        table.rows.append(
+            counted_row(key, label_text, item.previous, item.current, pattern, available)
         )
-    )
-    table.rows.extend(labelled_rows(rows, pattern, available))
+    key = cell_key(data.area, TOTAL)
+    table.rows.append(counted_row(key, ALL_CONTACTS, *data.total, pattern, available))
     return table
 
 
@@ -213,15 +208,27 @@ def monthly_trend_table(data: ReportData, pattern: SuppressionPattern) -> Table:
     table = Table(
         "monthly_trend",
         f"Contacts by month, {data.period.previous().label} and {data.period.label}",
-        "This table shows contacts to the helpline network in each month of the previous and "
-        "the current six months.",
+        f"This table shows contacts to the helpline network in {scope_phrase(data)} in each "
+        "month of the previous and the current six months.",
         [Column("Month", "text", 16), Column("Contacts", "count", note=1)],
         notes=[1],
     )
     first_current = data.period.first_month
     for month, contacts in data.months:
-        key = f"month:{month.isoformat()}"
-        available = data.previous_has_data or month >= first_current
-        hidden = key in (pattern.current if month >= first_current else pattern.previous)
+        key = cell_key(data.area, month_what(month))
+        current = month >= first_current
+        available = data.previous_has_data or current
+        hidden = key in (pattern.current if current else pattern.previous)
         table.rows.append([month.strftime("%B %Y"), count_cell(contacts, hidden, available)])
     return table
+
+
+def build_tables(data: ReportData, pattern: SuppressionPattern) -> list[Table]:
+    """The edition's tables, in sheet order; a force area's edition has no regions table."""
+    tables = [force_areas_table(data, pattern)]
+    if data.scope.kind != "force":
+        tables.append(regions_table(data, pattern))
+    tables.append(category_table("caller_types", "caller type", data, data.caller_types, pattern))
+    tables.append(category_table("channels", "channel", data, data.channels, pattern))
+    tables.append(monthly_trend_table(data, pattern))
+    return tables

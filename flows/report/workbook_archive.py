@@ -28,6 +28,7 @@ class ChartText:
     force_alt: str
     trend_title: str
     trend_alt: str
+    periods: str = ""  # e.g. "Jul to Dec 2017 and Jan to Jun 2018", for the charts' captions
 
     def alt_for(self, chart_number: int, has_force_chart: bool) -> str:
         if has_force_chart and chart_number == 1:

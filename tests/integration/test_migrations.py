@@ -84,7 +84,7 @@ def test_a_database_from_before_the_checksums_upgrades_and_keeps_its_checksums(
                 sa.text("SELECT version, checksum FROM helpline.schema_migrations ORDER BY 1")
             ).all()
         monkeypatch.undo()
-        assert [m.version for m in upgrade(engine)] == [6, 7]
+        assert [m.version for m in upgrade(engine)] == [m.version for m in every[5:]]
         with engine.connect() as connection:
             after = connection.execute(
                 sa.text("SELECT version, checksum FROM helpline.schema_migrations ORDER BY 1")

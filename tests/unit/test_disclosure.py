@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.report.disclosure import primary_suppression, secondary_suppression, suppress
+from flows.report.disclosure import primary_suppression, protect, suppress
 from flows.report.disclosure_audit import audit_suppression, find_failures
 from flows.report.relations import Relation
 
@@ -98,29 +98,41 @@ def test_a_small_region_total_propagates_into_all_areas() -> None:
     assert suppress(cells, relations, T) == expected
 
 
-def test_a_relation_that_cannot_meet_the_rule_is_hidden_whole_zeros_included() -> None:
+def test_a_relation_that_cannot_meet_the_rule_hides_its_non_zero_cells_but_never_a_zero() -> None:
     cells, relations = table({"R": {"R1": 1, "R2": 0}, **BIG})
     hidden = suppress(cells, relations, T)
-    assert keys("force:R1", "force:R2", "region:R") <= hidden
-    assert audit_suppression(cells, relations, hidden, T).passed
+    # R1 and its region total (both 1) cannot meet the rule alone; the zero stays published, and
+    # All areas takes a second region with one of its forces, which leaves R at 1..40.
+    assert hidden == keys("force:R1", "region:R", "region:S", "force:S1")
+    assert "force:R2" not in hidden
+    result = audit_suppression(cells, relations, hidden, T)
+    assert result.passed
+    assert {r.cell: (r.low, r.high) for r in result.ranges}["force:R1"] == (1.0, 40.0)
 
 
 def test_the_audit_strengthens_what_the_rule_leaves_narrow_across_the_hierarchy() -> None:
-    cells, relations = table({"A": {"A0": 0, "A1": 1}, "B": {"B0": 25, "B1": 1}, "C": {"C0": 32}})
-    # The rule alone: A is hidden whole, All areas takes B (26), B is then satisfied by B1.
-    # But All and C are published, so A + B = 27 and B - B1 = 25: A + B1 = 2, pinned.
-    by_rule = keys("force:A0", "force:A1", "region:A", "region:B", "force:B1")
-    assert not audit_suppression(cells, relations, by_rule, T).passed
-    # Hiding B0 (the smallest cell next to a failing one) opens every range to 0..27.
+    cells, relations = table({"A": {"A1": 1}, "B": {"B0": 25, "B1": 1}, "C": {"C0": 32}})
+    # The rule alone: A (1) cannot meet it, All areas takes B (26), B is then satisfied by B1.
+    # But All and C are published, so A + B = 27 and B - B1 = 25: A + B1 = 2, and as every [c]
+    # is at least 1, both are pinned at 1.
+    by_rule = keys("force:A1", "region:A", "region:B", "force:B1")
+    narrow = audit_suppression(cells, relations, by_rule, T)
+    assert [(r.cell, r.low, r.high) for r in narrow.failures][:2] == [
+        ("force:A1", 1.0, 1.0),
+        ("force:B1", 1.0, 1.0),
+    ]
+    # Hiding B0 (the smallest cell next to a failing one) opens every range to 1..25 or wider.
     hidden = suppress(cells, relations, T)
     assert hidden == by_rule | keys("force:B0")
-    assert audit_suppression(cells, relations, hidden, T).passed
+    result = audit_suppression(cells, relations, hidden, T)
+    assert result.passed
+    assert min(r.width for r in result.ranges) == 24
 
 
 def test_a_total_forced_into_primary_is_protected_like_any_other_cell() -> None:
     cells = {"total": 60, "a": 10, "b": 20, "c": 30}
     relations = [Relation("total", ("a", "b", "c"))]
-    assert secondary_suppression(cells, relations, T, keys("total")) == keys("total", "a")
+    assert protect(cells, relations, T, forced=keys("total")) == keys("total", "a")
 
 
 def test_the_pattern_does_not_depend_on_dict_or_relation_order() -> None:
@@ -132,7 +144,7 @@ def test_the_pattern_does_not_depend_on_dict_or_relation_order() -> None:
 def test_bad_inputs_are_refused() -> None:
     cells, relations = table({"R": {"R1": 3, "R2": 7}, **BIG})
     with pytest.raises(ValueError, match="not in the table"):
-        secondary_suppression(cells, relations, T, keys("force:nowhere"))
+        protect(cells, relations, T, forced=keys("force:nowhere"))
     with pytest.raises(ValueError, match="add up"):
         suppress({**cells, "region:R": 11}, relations, T)
     with pytest.raises(ValueError, match="repeats"):
@@ -150,15 +162,21 @@ def test_the_audit_fails_a_lone_suppressed_cell_at_its_true_value() -> None:
     assert (failure.cell, failure.low, failure.high) == ("force:R1", 3.0, 3.0)
 
 
-def test_the_audit_fails_a_pair_narrower_than_t_minus_one_and_passes_one_exactly_that_wide() -> (
-    None
-):
-    cells = {"total": 20, "a": 1, "b": 2, "c": 17}
+def test_the_audit_knows_a_c_is_at_least_one_so_a_pair_needs_t_plus_one_between_them() -> None:
     relations = [Relation("total", ("a", "b", "c"))]
-    narrow = audit_suppression({**cells}, relations, keys("a", "b"), T)
-    assert [(r.cell, r.low, r.high) for r in narrow.failures] == [("a", 0, 3), ("b", 0, 3)]
-    cells = {"total": 20, "a": 1, "b": 3, "c": 16}
-    assert audit_suppression(cells, relations, keys("a", "b"), T).passed
+    # a + b = 5: each is 1..4 (zeros would be published), three apart, narrower than T - 1.
+    narrow = audit_suppression({"total": 20, "a": 1, "b": 4, "c": 15}, relations, keys("a", "b"), T)
+    assert [(r.cell, r.low, r.high) for r in narrow.failures] == [("a", 1, 4), ("b", 1, 4)]
+    # a + b = 6 = T + k - 1, the rule's own bound: each is 1..5, exactly T - 1 wide.
+    wide = audit_suppression({"total": 20, "a": 1, "b": 5, "c": 14}, relations, keys("a", "b"), T)
+    assert wide.passed
+    assert [(r.low, r.high) for r in wide.ranges] == [(1, 5), (1, 5)]
+
+
+def test_the_audit_refuses_a_suppressed_zero() -> None:
+    cells = {"total": 20, "a": 0, "b": 5, "c": 15}
+    with pytest.raises(ValueError, match="zeros are published"):
+        audit_suppression(cells, [Relation("total", ("a", "b", "c"))], keys("a", "b"), T)
 
 
 def test_an_unpublished_top_total_leaves_its_cells_unbounded_above_which_passes() -> None:
@@ -249,14 +267,16 @@ def test_without_small_counts_nothing_is_suppressed(threshold: int, data: st.Dat
 
 @PROPERTY
 @given(hierarchy=hierarchies(), threshold=st.sampled_from([3, 5, 10]))
-def test_every_relation_touching_a_suppressed_cell_meets_the_rule_or_is_hidden_whole(
+def test_every_relation_touching_a_suppressed_cell_meets_the_rule_or_hides_every_non_zero(
     hierarchy: Table, threshold: int
 ) -> None:
     cells, relations = hierarchy
     hidden = suppress(cells, relations, threshold)
+    assert all(cells[key] > 0 for key in hidden)  # zeros are always published
     for relation in relations:
         values = [cells[key] for key in relation.cells if key in hidden]
-        if values and len(values) < len(relation.cells):
+        shown = [cells[key] for key in relation.cells if key not in hidden]
+        if values and any(shown):
             assert len(values) >= 2
             assert sum(values) >= threshold + len(values) - 1
 
@@ -287,6 +307,9 @@ def test_the_cheap_failure_search_finds_exactly_the_audits_failures(
     hierarchy: Table, threshold: int, data: st.DataObject
 ) -> None:
     cells, relations = hierarchy
-    hidden = frozenset(data.draw(st.sets(st.sampled_from(sorted(cells)), max_size=8)))
+    non_zero = sorted(key for key, value in cells.items() if value > 0)
+    if not non_zero:
+        return
+    hidden = frozenset(data.draw(st.sets(st.sampled_from(non_zero), max_size=8)))
     full = audit_suppression(cells, relations, hidden, threshold)
     assert find_failures(cells, relations, hidden, threshold) == full.failures

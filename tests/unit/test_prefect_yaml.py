@@ -8,7 +8,7 @@ import inspect
 import os
 import shlex
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +17,8 @@ import pytest
 import yaml
 from prefect.client.schemas import schedules as client_schedules
 from prefect.server.schemas import schedules as server_schedules
+
+from flows.report.publication_calendar import first_working_day
 
 REPO = Path(__file__).resolve().parents[2]
 PREFECT_YAML = REPO / "deploy" / "prefect.yaml"
@@ -71,22 +73,6 @@ def server_schedule(config: dict[str, Any]) -> Any:
 def fire_times(config: dict[str, Any], start: datetime, end: datetime) -> list[datetime]:
     dates = asyncio.run(server_schedule(config).get_dates(start=start, end=end))
     return [d.astimezone(LONDON) for d in dates]
-
-
-def first_working_day(year: int, month: int) -> date:
-    """England and Wales: weekends and New Year's Day (or its substitute Monday) are off."""
-    new_year = date(year, 1, 1)
-    holidays = {new_year}
-    if new_year.weekday() == 5:  # Saturday: Monday 3 January
-        holidays.add(date(year, 1, 3))
-    elif new_year.weekday() == 6:  # Sunday: Monday 2 January
-        holidays.add(date(year, 1, 2))
-    day = date(year, month, 1)
-    for _ in range(7):
-        if day.weekday() < 5 and day not in holidays:
-            return day
-        day += timedelta(days=1)
-    raise AssertionError(f"no working day in the first week of {year}-{month:02d}")
 
 
 def test_the_three_deployments_run_on_the_helpline_process_pool() -> None:
