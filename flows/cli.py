@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 # typer vendors its own click since 0.26; its exceptions are the ones raised here.
@@ -18,7 +17,7 @@ from typer._click import exceptions as click_errors
 
 from flows.core.errors import ConfigurationError, HelplineError, Interrupted
 from flows.core.safe_text import clean_text
-from flows.core.settings import Settings
+from flows.core.settings import load_settings
 
 app = typer.Typer(
     name="helpline",
@@ -56,15 +55,6 @@ def reporting_interrupts() -> Iterator[None]:
     except Interrupted as interrupted:
         err.print(f"error: {interrupted.message}", markup=False)
         raise typer.Exit(130) from None
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = "HELPLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        raise ConfigurationError(f"{name}: {first['msg']}.") from None
 
 
 @db_app.command("upgrade")
