@@ -197,11 +197,10 @@ def publish_sweep_artifacts(runs: list[UnitRun]) -> list[dict[str, str]]:
         state = result.state if result else "failed"
         detail = result.detail if result else run.failure or ""
         loaded = result.outcome.rows_loaded if result and result.outcome else 0
-        rows.append(
-            {"file": run.name, "result": state, "rows loaded": str(loaded), "reason": detail}
-        )
-        note = result.validation_note if result else f"not finished: {run.failure}"
-        checks.append({"file": run.name, "result": state, "validation": note})
+        name, note = clean_text(run.name), result.validation_note if result else "not finished"
+        row = {"file": name, "result": state, "rows loaded": str(loaded), "reason": detail}
+        rows.append({key: clean_text(value) for key, value in row.items()})
+        checks.append({"file": name, "result": state, "validation": clean_text(note)})
     create_table_artifact(rows, key="inbox-sweep", description="Every file this sweep found")
     create_table_artifact(checks, key="validation-summary", description="Validation, per file")
     return rows

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from flows import commands, orchestration
 from flows.core.settings import Settings
 from flows.intake import ingest as ingest_module
+from flows.intake.inbox import SweepResult
 from flows.intake.outcome import IngestOutcome
 from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger, row_counts
@@ -272,14 +273,23 @@ def test_hostile_names_are_escaped_on_the_terminal_ledger_feedback_and_artifacts
             orchestration, "create_table_artifact", lambda rows, **_: tables.append(rows)
         )
         monkeypatch.setattr(orchestration, "create_markdown_artifact", lambda *_, **__: None)
-        raw_outcomes = [
-            IngestOutcome(raw, "t-records", "rejected", reason=f"because of {raw}")
+        runs = [
+            orchestration.UnitRun(
+                raw,
+                SweepResult(
+                    "t-records",
+                    raw,
+                    IngestOutcome(raw, "t-records", "rejected", reason=f"because of {raw}"),
+                ),
+            )
             for raw, _ in HOSTILE_NAMES.values()
         ]
-        orchestration.publish_ingest_artifacts(raw_outcomes)
+        orchestration.publish_sweep_artifacts(runs)
         files = [row["file"] for row in tables[0]]
         assert files == [shown or raw for raw, shown in HOSTILE_NAMES.values()]
-        assert [row["reason"] for row in tables[0]] == [f"because of {f}" for f in files]
+        reasons = [row["reason"] for row in tables[0]]
+        assert reasons == [f"rejected: because of {f}" for f in files]
+        assert [row["file"] for row in tables[1]] == files  # the validation summary too
     with cases.case():  # the progress bar shows the description as text, never as markup
         column = commands.progress_bar().columns[1]
         task = Task(0, "[link=https://example.org]x[/link]: reading", None, 0, _get_time=lambda: 0)
