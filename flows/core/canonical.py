@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -15,12 +16,20 @@ CALLER_TYPES = ("child", "young person", "parent or carer", "professional", "oth
 CHANNELS = ("phone", "online chat", "email", "text message", "police referral", UNKNOWN)
 
 
+class PartnerCells(Protocol):
+    """A column of the partner's cells as they sent them (flows.intake.cell_columns)."""
+
+    def shown(self, position: int, limit: int = 80) -> str:
+        """The cell at `position` as the partner typed it; "(blank)" when empty."""
+        ...
+
+
 @dataclass(frozen=True)
 class NormalisedFile:
     layout: str
     frame: pd.DataFrame  # canonical columns; one row per partner row
     source_rows: np.ndarray  # the partner's row number for each frame row
-    raw_values: Mapping[str, pd.Series]  # role -> partner's original cells, for feedback examples
+    raw_values: Mapping[str, PartnerCells]  # role -> partner's original cells, for examples
     headings: Mapping[str, str]  # role -> partner's heading, for messages
 
     @property

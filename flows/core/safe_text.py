@@ -28,6 +28,12 @@ import re
 UNSAFE_CHARACTERS = re.compile(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]"
 )
+# The same class for RE2 (pyarrow's regular expressions), which scans whole Arrow columns;
+# surrogates are left out because Arrow's UTF-8 text cannot hold them.
+UNSAFE_CHARACTERS_RE2 = (
+    "[\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}"
+    "\\x{fffe}\\x{ffff}]"
+)
 _NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 ELLIPSIS = "…"
 
@@ -50,6 +56,11 @@ def clean_text(text: str) -> str:
     if UNSAFE_CHARACTERS.search(text) is None:  # the usual case: one scan, no copy
         return text
     return UNSAFE_CHARACTERS.sub(lambda match: escape_character(match[0]), text)
+
+
+def unsafe_characters_in(text: str) -> set[str]:
+    """The distinct unsafe characters the text holds (usually none)."""
+    return set(UNSAFE_CHARACTERS.findall(text))
 
 
 def shortened(text: str, limit: int) -> str:

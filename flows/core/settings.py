@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     recipients_file: Path = Path("deploy/recipients.toml")
     suppression_threshold: int = Field(default=5, ge=2)
     max_uncompressed_mb: int = Field(default=512, ge=1)
+    # The child process that reads each partner file: above what a 1M-row file needs.
+    read_memory_mb: int = Field(default=2048, ge=256)
+    read_cpu_seconds: int = Field(default=120, ge=1)
+    read_wall_seconds: float = Field(default=600, gt=0)
     organisation: str = "Helpline Network Analysis Team"
     contact_email: str = "analysis@example.org"
     # The Prefect flows' first retry delay in seconds, doubled for each later retry.

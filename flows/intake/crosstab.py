@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from flows.core.errors import FileRejected
-from flows.intake.cell_parsing import blank_cells
+from flows.intake.column_building import blank_cells
 from flows.intake.crosstab_body import FigureTable, total_checks
 from flows.intake.crosstab_headings import (
     IsForceArea,

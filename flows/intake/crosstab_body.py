@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from flows.core.errors import FileRejected
-from flows.intake.cell_parsing import blank_cells, parse_counts
+from flows.intake.cell_parsing import parse_counts
+from flows.intake.column_building import blank_cells
 from flows.intake.crosstab_headings import (
     Column,
     IsForceArea,

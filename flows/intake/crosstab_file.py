@@ -18,7 +18,7 @@ from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
-from flows.intake.cell_parsing import blank_cells
+from flows.intake.column_building import blank_cells
 from flows.intake.crosstab import CrosstabReading, MeltedSheet, SheetGrid, as_grid, melt_sheet
 from flows.intake.csv_tables import BOMS, csv_error, sniff_delimiter
 from flows.intake.guards import check_file_before_parsing

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from flows.core.errors import FileRejected
-from flows.intake.cell_parsing import blank_cells, parse_months
+from flows.intake.cell_parsing import parse_months
+from flows.intake.column_building import blank_cells
 from flows.intake.header_tables import HEADER_SEARCH_ROWS, heading_key
 from flows.intake.profiles import CrosstabShape
 

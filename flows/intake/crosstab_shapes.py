@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flows.intake.cell_parsing import blank_cells
+from flows.intake.column_building import blank_cells
 from flows.intake.crosstab_headings import IsForceArea, cell_text, is_total, months_of
 
 

@@ -33,8 +33,11 @@ _XML_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 _ENCRYPTED_STREAM = ("EncryptedPackage".encode("utf-16-le"), b"EncryptedPackage")
 _SCAN_CHUNK_BYTES = 1 << 20
 MAX_LINE_BYTES = 1 << 20  # no spreadsheet program exports a CSV row of a megabyte
-MAX_COLUMNS = 16_384  # nor one wider than Excel's last column
-_SEPARATORS = np.frombuffer(b",;\t|", dtype=np.uint8)
+MAX_COLUMNS = 16_384  # nor one wider than Excel's last column; a profile may allow fewer
+_IS_SEPARATOR = np.zeros(256, bool)
+_IS_SEPARATOR[list(b",;\t|")] = True
+_IS_BREAK = np.zeros(256, bool)
+_IS_BREAK[list(b"\r\n")] = True
 
 
 def _kind(head: bytes) -> str:
@@ -204,8 +207,14 @@ def check_zip(path: Path, max_uncompressed_bytes: int) -> None:
         ) from None
 
 
-def check_file_before_parsing(path: Path, *, max_uncompressed_bytes: int) -> None:
-    """Raise FileRejected for a file no parser should be given; return quietly otherwise."""
+def check_file_before_parsing(
+    path: Path, *, max_uncompressed_bytes: int, max_columns: int = MAX_COLUMNS, why: str = ""
+) -> None:
+    """Raise FileRejected for a file no parser should be given; return quietly otherwise.
+
+    `max_columns` is the widest table the partner's profile can read, `why` says so in the
+    partner's terms (flows.intake.size_guards.SizeLimits.too_wide).
+    """
     suffix = path.suffix.lower()
     if suffix not in ACCEPTED:
         shown = suffix or "no extension"
@@ -230,10 +239,10 @@ def check_file_before_parsing(path: Path, *, max_uncompressed_bytes: int) -> Non
     if suffix in ZIP_FORMATS:
         check_zip(path, max_uncompressed_bytes)
     elif suffix == ".csv":
-        check_line_lengths(path)
+        check_line_lengths(path, min(max_columns, MAX_COLUMNS), why)
 
 
-def check_line_lengths(path: Path) -> None:
+def check_line_lengths(path: Path, max_columns: int = MAX_COLUMNS, why: str = "") -> None:
     """Refuse a CSV with a line of a megabyte or more, or wider than a spreadsheet can be.
 
     Parsing such lines takes memory many times their size, so this runs before any parser, over
@@ -244,18 +253,28 @@ def check_line_lengths(path: Path) -> None:
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(MAX_LINE_BYTES), b""):
             data = np.frombuffer(chunk, dtype=np.uint8)
-            breaks = (data == 10) | (data == 13)
-            if len(chunk) == MAX_LINE_BYTES and not breaks.any():
+            breaks = np.flatnonzero(_IS_BREAK[data])
+            if len(chunk) == MAX_LINE_BYTES and not breaks.size:
                 raise FileRejected(
                     f"{path.name} has a line over {MAX_LINE_BYTES // MB} MB long, which no "
                     "spreadsheet export has; it was not read. Ask the partner to export it again."
                 )
-            line = np.cumsum(breaks)
-            per_line = np.bincount(line[np.isin(data, _SEPARATORS)], minlength=int(line[-1]) + 1)
+            # Each separator's line is the number of line breaks before it.
+            line = np.searchsorted(breaks, np.flatnonzero(_IS_SEPARATOR[data]))
+            per_line = np.bincount(line, minlength=len(breaks) + 1)
             per_line[0] += carried
-            if int(per_line.max()) >= MAX_COLUMNS:
-                raise FileRejected(
-                    f"{path.name} has a line of more than {MAX_COLUMNS:,} columns, which no "
-                    "spreadsheet holds; it was not read. Ask the partner to export it again."
-                )
+            if int(per_line.max()) >= max_columns:
+                raise FileRejected(_too_wide(path.name, max_columns, why))
             carried = int(per_line[-1])
+
+
+def _too_wide(name: str, max_columns: int, why: str) -> str:
+    if max_columns >= MAX_COLUMNS or not why:
+        return (
+            f"{name} has a line of more than {max_columns:,} columns, which no spreadsheet "
+            "holds; it was not read. Ask the partner to export it again."
+        )
+    return (
+        f"{name} has a line of more than {max_columns:,} columns, {why}; it was not read. "
+        "Ask the partner to export only the contact table."
+    )

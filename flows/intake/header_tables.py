@@ -1,35 +1,67 @@
 """From a grid of cells to the partner's table: the header row, the wanted columns, and the
 data rows between the headings and a "Total" row or the notes under the table.
 
-Both spreadsheets and CSV files arrive here as an object array of cells under the header row;
-whole-array steps drop blank rows, a trailing "Total" row and notes."""
+Spreadsheets and CSV files both arrive as a grid (CellGrid) of the cells under the header row;
+whole-array steps drop blank rows, a trailing "Total" row and notes. Runs in the reading child:
+numpy and the standard library only.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
-import pandas as pd
 
-from flows.core.errors import FileRejected
+from flows.core.errors import ConfigurationError, FileRejected
+from flows.core.safe_text import clean_text
+from flows.intake.cell_columns import CellColumn, CellTable
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEADER_SEARCH_ROWS = 50
+SHOWN_CHARACTERS = 300  # at most this much partner text goes into a message or the ledger
+SHOWN_HEADING = 60
 # "Total", "Totals:", "Grand total", "TOTAL contacts"; not a reference such as "TOTAL-0001".
-_TOTAL_LABEL = re.compile(r"\s*(?:grand\s+)?totals?(?![\w-])", re.IGNORECASE)
+TOTAL_LABEL = re.compile(r"\s*(?:grand\s+)?totals?(?![\w-])", re.IGNORECASE)
 HeaderRow = int | Literal["auto"]
 Rows = Sequence[Sequence[object]]
 
 
 @dataclass(frozen=True)
 class RawTable:
-    frame: pd.DataFrame  # one object column per wanted heading (keyed by the profile's text)
+    """A table held as a pandas frame of Python values, one object column per heading: what a
+    layout that builds its rows itself (a crosstab melted into counts rows) hands to normalise,
+    which turns it into a CellTable."""
+
+    frame: pd.DataFrame
     row_numbers: np.ndarray  # int64: each row's number in the partner's own file
-    sheet: str | None  # None for csv
-    header_row: int  # 1-based
-    headings: list[str]  # every heading in the header row, for messages and personal-data checks
+    sheet: str | None
+    header_row: int
+    headings: list[str]
+
+
+class CellGrid(Protocol):
+    """The cells under the header row, columns 0 to the last wanted one, in some storage."""
+
+    @property
+    def blank(self) -> np.ndarray: ...  # bool, rows x columns
+
+    @property
+    def totals(self) -> np.ndarray:
+        """bool per row: its first non-blank cell reads as a "Total" label."""
+        ...
+
+    def column(self, position: int, rows: np.ndarray | slice) -> CellColumn: ...
+
+
+def shorten(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """Partner text made safe and cut to `limit` characters (an ellipsis shows the cut)."""
+    text = clean_text(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cell_text(value: object) -> str:
@@ -40,92 +72,139 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def heading_key(value: object) -> str:
-    """Case- and spacing-insensitive form of a heading ("Date of  Contact" == "date of contact")."""
-    return " ".join(_cell_text(value).split()).casefold()
+def heading_key(value: object, longest: int | None = None) -> str:
+    """Case- and spacing-insensitive form of a heading ("Date of  Contact" == "date of contact").
+
+    With `longest`, text far longer than any wanted heading is cut first: it cannot match one,
+    and a 32,767-character cell in every column must not cost seconds to compare.
+    """
+    text = _cell_text(value)
+    if longest is not None:
+        text = text[: 4 * longest + 256]
+    return " ".join(text.split()).casefold()
 
 
-def _headings(row: Sequence[object]) -> list[str]:
-    return [" ".join(_cell_text(c).split()) for c in row if _cell_text(c).strip()]
+def headings_of(row: Sequence[object], limit: int = SHOWN_CHARACTERS) -> list[str]:
+    """The non-blank headings of a row, cleaned and each cut to `limit` characters."""
+    texts = (" ".join(_cell_text(cell)[: 4 * limit].split()) for cell in row)
+    return [shorten(text, limit) for text in texts if text]
+
+
+def _shown_headings(row: Sequence[object]) -> str:
+    return shorten(", ".join(headings_of(row[:1000], SHOWN_HEADING)) or "none")
+
+
+def _filled(row: Sequence[object]) -> int:
+    return sum(1 for cell in row if _cell_text(cell).strip())
 
 
 def find_header_row(rows: Rows, wanted: Sequence[str]) -> int:
     """0-based index of the first of the first 50 rows holding every wanted heading; -1 if none."""
+    longest = max((len(w) for w in wanted), default=0)
     keys = {heading_key(w) for w in wanted}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if keys <= {heading_key(cell) for cell in row}:
+        if keys <= {heading_key(cell, longest) for cell in row}:
             return index
     return -1
 
 
-def _missing(name: str, where: str, row: Sequence[object], wanted: Sequence[str]) -> FileRejected:
-    present = {heading_key(c) for c in row}
-    missing = ", ".join(f'"{w}"' for w in wanted if heading_key(w) not in present)
+def _missing(
+    name: str, where: str, row: Sequence[object], wanted: Sequence[str], searched: bool
+) -> FileRejected:
+    present = {heading_key(c, max(map(len, wanted))) for c in row}
+    missing = ", ".join(
+        f'"{shorten(w, SHOWN_HEADING)}"' for w in wanted if heading_key(w) not in present
+    )
     plural = "columns" if missing.count('", "') else "column"
+    within = f" in its first {HEADER_SEARCH_ROWS} rows" if searched else ""
+    hint = ", or set the profile's header_row if the headings are further down" if searched else ""
     return FileRejected(
-        f"{name}: {where}has no {plural} {missing} (headings found: "
-        f"{', '.join(_headings(row)) or 'none'}). Fix the heading or the profile's [columns]."
+        f"{name}: {where}has no {plural} {missing}{within} (headings found: "
+        f"{_shown_headings(row)}). Fix the heading or the profile's [columns]{hint}."
     )
 
 
 def locate_columns(
-    name: str, where: str, rows: Rows, wanted: Sequence[str], header: HeaderRow
+    name: str,
+    where: str,
+    rows: Rows,
+    wanted: Sequence[str],
+    header: HeaderRow,
+    *,
+    first_row: int = 1,
+    total_rows: int | None = None,
+    profile_id: str = "",
 ) -> tuple[int, list[int]]:
-    """The header row's index and each wanted heading's column, or why there are none."""
+    """The header row's index in `rows` and each wanted heading's column, or why there are none.
+
+    `first_row` is the row number of rows[0] and `total_rows` the sheet's last row number, so
+    a header_row the file does not reach is reported as the profile's mistake.
+    """
+    longest = max((len(w) for w in wanted), default=0)
     if header == "auto":
         index = find_header_row(rows, wanted)
         if index < 0:  # show the row that came closest, so the partner sees the near miss
             keys, searched = {heading_key(w) for w in wanted}, rows[:HEADER_SEARCH_ROWS]
-            score = [(len(keys & {heading_key(c) for c in r}), len(_headings(r))) for r in searched]
+            if not searched:
+                raise _missing(name, where, [], wanted, searched=True)
+            score = [
+                (len(keys & {heading_key(c, longest) for c in r}), _filled(r)) for r in searched
+            ]
             best = max(range(len(searched)), key=lambda i: (score[i], -i))
-            raise _missing(name, where, searched[best], wanted)
+            raise _missing(name, where, searched[best], wanted, searched=True)
     else:
-        index, where = header - 1, f"{where}row {header} "
-        if not 0 <= index < len(rows) or find_header_row([rows[index]], wanted) != 0:
-            raise _missing(name, where, rows[index] if 0 <= index < len(rows) else [], wanted)
-    found = [heading_key(cell) for cell in rows[index]]
+        index, last = header - first_row, total_rows if total_rows is not None else len(rows)
+        if header > last:
+            profile = f"Partner profile {profile_id}.toml" if profile_id else "The partner profile"
+            raise ConfigurationError(
+                f"{profile} says the headings are on row {header} (header_row), but {name}: "
+                f"{where}ends at row {last}; set header_row to the headings' row, or to "
+                '"auto" to find them.'
+            )
+        where = f"{where}row {header} "
+        row = rows[index] if 0 <= index < len(rows) else []
+        if find_header_row([row], wanted) != 0:
+            raise _missing(name, where, row, wanted, searched=False)
+    found = [heading_key(cell, longest) for cell in rows[index]]
     positions = []
     for heading in wanted:
         matches = [i for i, key in enumerate(found) if key == heading_key(heading)]
         if len(matches) > 1:
             raise FileRejected(
-                f'{name}: {where}has the heading "{heading}" {len(matches)} times; '
-                "rename the extra columns so each heading is unique."
+                f'{name}: {where}has the heading "{shorten(heading, SHOWN_HEADING)}" '
+                f"{len(matches)} times; rename the extra columns so each heading is unique."
             )
         positions.append(matches[0])
     return index, positions
 
 
-def _is_total_label(value: object) -> bool:
-    return (
-        value.__class__ is str
-        and value[:1] in "tTgG \t"  # the first letter rules out nearly every cell cheaply
-        and _TOTAL_LABEL.match(value) is not None
-    )
+def is_total_label(text: str) -> bool:
+    return TOTAL_LABEL.match(text) is not None
 
 
-_total_labels = np.frompyfunc(_is_total_label, 1, 1)
+def first_filled(blank: np.ndarray) -> np.ndarray:
+    """Each row's first non-blank column (0 for a blank row: check blank rows apart)."""
+    return np.asarray((~blank).argmax(axis=1))
 
 
 def table_below_header(
     where: tuple[str, str],
-    grid: np.ndarray,
-    blank: np.ndarray,
+    grid: CellGrid,
     wanted: Sequence[str],
     positions: list[int],
     header: tuple[int, Sequence[object]],
     sheet: str | None,
-) -> RawTable:
-    """The wanted cells of the data rows (blanks as None) and their rows in the partner's file.
+) -> CellTable:
+    """The wanted cells of the data rows and their row numbers in the partner's file.
 
     `grid` holds the cells below the header, columns 0 to the last wanted one, so a "Total"
-    label in a helper column on the left still ends the table; `blank` marks its empty cells.
+    label in a helper column on the left still ends the table. `header` is the header row's
+    number (1-based) and its cells.
     """
     (name, place), first = where, header[0] + 1
-    filled = ~blank
-    first_cells = grid[np.arange(len(grid)), filled.argmax(axis=1)]
-    totals = np.flatnonzero(filled.any(axis=1) & _total_labels(first_cells).astype(bool))
-    end = int(totals[0]) if totals.size else len(grid)
+    filled = ~grid.blank
+    totals = np.flatnonzero(grid.totals)
+    end = int(totals[0]) if totals.size else len(filled)
     # Everything after the total is dropped, so complete rows there mean data would be lost.
     lost = np.flatnonzero(filled[end:][:, positions].all(axis=1))
     if lost.size:
@@ -133,9 +212,8 @@ def table_below_header(
             f'{name}: {place}has data below its "Total" row (row {first + end}), e.g. row '
             f"{first + end + int(lost[0])}; delete the total row or move it to the end."
         )
-    cropped, cropped_blank = grid[:end][:, positions], blank[:end][:, positions]
     # Notes: below the last row with two or more wanted cells, from the first blank row on.
-    filled_counts = (~cropped_blank).sum(axis=1)
+    filled_counts = filled[:end][:, positions].sum(axis=1)
     dense = np.flatnonzero(filled_counts > 1)
     after = int(dense[-1]) + 1 if dense.size else end
     gaps = np.flatnonzero(filled_counts[after:] == 0)
@@ -143,11 +221,8 @@ def table_below_header(
     kept = np.flatnonzero(filled_counts[:end] > 0)
     if not kept.size:
         raise FileRejected(f"{name}: {place}has no data rows below the headings.")
-    # With no blank rows (the usual case) a slice avoids copying a million rows again.
+    # With no blank rows (the usual case) a slice keeps the columns' buffers as they are.
     rows = slice(0, end) if len(kept) == end else kept
-    cells = cropped[rows]
-    cells[cropped_blank[rows]] = None
-    columns = pd.Index(list(wanted), dtype=object)
-    frame = pd.DataFrame(cells, columns=columns, dtype=object, copy=False)
+    columns = {heading: grid.column(p, rows) for heading, p in zip(wanted, positions, strict=True)}
     numbers = (first + kept).astype(np.int64)
-    return RawTable(frame, numbers, sheet, header[0], _headings(header[1]))
+    return CellTable(columns, numbers, sheet, header[0], headings_of(header[1]))

@@ -22,6 +22,8 @@ from flows.core.file_names import fitted_name
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text, shortened
 from flows.core.settings import Settings
+from flows.intake.cell_columns import CellTable
+from flows.intake.contained_read import prepare_reader
 from flows.intake.feedback import write_feedback_report
 from flows.intake.header_tables import RawTable
 from flows.intake.normalise import normalise
@@ -52,6 +54,7 @@ def ingest_file(
     becomes Interrupted, which says whether the file was loaded.
     """
     progress = _Progress(on_stage or _quietly)
+    prepare_reader()  # the reader's process starts while the file is hashed and looked up
     entry = receive_file(path, profile)
     try:
         return _ingest(engine, settings, profile, path, entry, progress)
@@ -149,7 +152,9 @@ def skip_duplicate(engine: Engine, entry: LedgerEntry, earlier: int) -> IngestOu
     return IngestOutcome(entry.file_name, entry.partner_id, "duplicate", reason=str(earlier))
 
 
-def normalise_file(engine: Engine, raw: RawTable, profile: PartnerProfile) -> NormalisedFile:
+def normalise_file(
+    engine: Engine, raw: CellTable | RawTable, profile: PartnerProfile
+) -> NormalisedFile:
     resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
     normalised = normalise(raw, profile, resolver)
     if profile.layout == "records":

@@ -1,89 +1,129 @@
-"""From a partner's raw table to the canonical contact frame both layouts share."""
+"""From a partner's table to the canonical contact frame both layouts share.
+
+Every step works on whole columns: dates and counts in flows.intake.cell_parsing, and force
+areas, caller types and channels with one lookup per distinct spelling (Arrow's dictionary
+encoding finds them), so a million rows cost a few array passes, not a million Python calls.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.core.canonical import CALLER_TYPES, CHANNELS, UNKNOWN, NormalisedFile
 from flows.core.force_areas import ForceAreaResolver, spelling_key
-from flows.intake.cell_parsing import parse_counts, parse_dates, parse_months
+from flows.intake.cell_columns import DATE, NUMBER, OTHER, TEXT, CellColumn, CellTable
+from flows.intake.cell_parsing import cells_of, count_cells, date_cells, month_cells
 from flows.intake.header_tables import RawTable
 from flows.intake.profiles import PartnerProfile
 
+_LARGEST_EXACT = 2**53
+
+
+def cell_table(raw: RawTable) -> CellTable:
+    """A table of Python values (a small one: a melted crosstab) as compact columns."""
+    columns = {str(heading): cells_of(raw.frame[heading]) for heading in raw.frame.columns}
+    return CellTable(columns, raw.row_numbers, raw.sheet, raw.header_row, list(raw.headings))
+
 
 def normalise(
-    raw: RawTable, profile: PartnerProfile, resolver: ForceAreaResolver
+    table: CellTable | RawTable, profile: PartnerProfile, resolver: ForceAreaResolver
 ) -> NormalisedFile:
     if profile.layout == "crosstab":  # melted into counts columns as it was read
-        return replace(normalise(raw, profile.melted_as_counts(), resolver), layout="crosstab")
-    frame = raw.frame.reset_index(drop=True)
-    headings = dict(profile.columns)
-    raw_values = {role: frame[heading] for role, heading in profile.columns.items()}
-    canonical = pd.DataFrame(index=frame.index)
+        return replace(normalise(table, profile.melted_as_counts(), resolver), layout="crosstab")
+    if isinstance(table, RawTable):
+        table = cell_table(table)
+    cells = {role: table.columns[heading] for role, heading in profile.columns.items()}
+    canonical: dict[str, object] = {}
     if profile.layout == "records":
-        canonical["contact_ref"] = as_reference_text(frame[profile.columns["contact_ref"]])
-        dates, _ = parse_dates(
-            frame[profile.columns["contact_date"]], date_order=profile.date_order
-        )
-        canonical["contact_date"] = dates
-        canonical["month"] = dates.dt.to_period("M").dt.to_timestamp()
+        canonical["contact_ref"] = reference_text(cells["contact_ref"])
+        days = date_cells(cells["contact_date"], profile.date_order)
+        canonical["contact_date"] = days.astype("datetime64[ns]")
+        canonical["month"] = days.astype("datetime64[M]").astype("datetime64[ns]")
     else:
-        months, _ = parse_months(frame[profile.columns["month"]])
-        canonical["month"] = months
-        counts, _ = parse_counts(frame[profile.columns["contacts"]])
-        canonical["contacts"] = counts
-    canonical["force_code"] = resolve_force_areas(frame[profile.columns["force_area"]], resolver)
+        canonical["month"] = month_cells(cells["month"]).astype("datetime64[ns]")
+        canonical["contacts"], _ = count_cells(cells["contacts"])
+    canonical["force_code"] = resolve_force_areas(cells["force_area"], resolver)
     canonical["caller_type"] = categorise(
-        frame.get(profile.columns.get("caller_type", "")), CALLER_TYPES, profile.values.caller_type
+        cells.get("caller_type"), CALLER_TYPES, profile.values.caller_type
     )
-    canonical["channel"] = categorise(
-        frame.get(profile.columns.get("channel", "")), CHANNELS, profile.values.channel
-    )
-    return NormalisedFile(profile.layout, canonical, raw.row_numbers, raw_values, headings)
+    canonical["channel"] = categorise(cells.get("channel"), CHANNELS, profile.values.channel)
+    frame = pd.DataFrame(canonical, index=pd.RangeIndex(len(table)))
+    return NormalisedFile(profile.layout, frame, table.row_numbers, cells, dict(profile.columns))
 
 
-def as_reference_text(values: pd.Series) -> pd.Series:
+def display_text(column: CellColumn) -> pa.Array:
+    """Every non-blank cell as text, as the partner would read it: numbers without a trailing
+    ".0" when whole, dates as ISO text; null where blank."""
+    text = column.text(TEXT, OTHER)
+    kinds = column.kinds
+    if column.numbers is not None and (kinds == NUMBER).any():
+        numbers = column.numbers
+        whole = (kinds == NUMBER) & np.isfinite(numbers) & (np.abs(numbers) <= _LARGEST_EXACT)
+        whole &= numbers == np.floor(np.where(whole, numbers, 0))
+        shown = np.full(len(column), None, dtype=object)
+        shown[whole] = numbers[whole].astype(np.int64).astype(str)
+        odd = (kinds == NUMBER) & ~whole
+        shown[odd] = [str(float(n)) for n in numbers[odd]]  # fractions: rare in these columns
+        text = pc.if_else(pa.array(kinds == NUMBER), pa.array(shown, pa.large_string()), text)
+    if column.dates is not None and (kinds == DATE).any():
+        dates = column.dates
+        midnight = dates.astype("datetime64[D]") == dates
+        shown = np.where(
+            midnight,
+            np.datetime_as_string(dates, unit="D"),
+            np.char.replace(np.datetime_as_string(dates, unit="s"), "T", " "),
+        )
+        text = pc.if_else(pa.array(kinds == DATE), pa.array(shown, pa.large_string()), text)
+    return text
+
+
+def reference_text(column: CellColumn) -> pd.Series:
     """References as trimmed text; a reference typed as a number loses the spreadsheet's '.0'."""
-
-    def to_text(value: object) -> object:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return None
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        text = str(value).strip()
-        return text or None
-
-    kinds = values.map(type)
-    if bool(kinds.map(lambda kind: kind is str).all()):  # the usual case: one vectorised strip
-        stripped = values.str.strip()
-        return stripped.where(stripped != "", None).astype("object")
-    return values.map(to_text).astype("object")
+    stripped = pc.utf8_trim_whitespace(display_text(column))
+    empty = pc.equal(pc.utf8_length(stripped), pa.scalar(0, pa.int64()))
+    return text_series(pc.if_else(empty, pa.scalar(None, stripped.type), stripped))
 
 
-def resolve_force_areas(values: pd.Series, resolver: ForceAreaResolver) -> pd.Series:
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own text dtype ("str")
+
+
+def text_series(text: pa.Array) -> pd.Series:
+    """An Arrow text array as a pandas "str" Series, wrapping its buffers (no conversion)."""
+    return pd.Series(pd.arrays.ArrowStringArray(text, dtype=_TEXT))  # type: ignore[call-arg]
+
+
+def _by_distinct(text: pa.Array, meaning: Callable[[str], object]) -> pd.Series:
+    """`meaning` of each distinct text, spread over the column: one call per distinct value."""
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary.to_pylist()
+    meanings = pa.array([meaning(value) for value in distinct], pa.large_string())
+    return text_series(meanings.take(encoded.indices))
+
+
+def resolve_force_areas(column: CellColumn, resolver: ForceAreaResolver) -> pd.Series:
     """ONS codes; an unresolvable spelling is kept as written so validation can quote it."""
-    codes = resolver.resolve_series(values)
-    unresolved = codes.isna() & values.notna()
-    if not unresolved.any():
-        return codes
-    text = values[unresolved].map(lambda v: str(v).strip() or None)
-    return codes.where(~unresolved, text).astype("object")
+
+    def code(spelling: str) -> str | None:
+        return resolver.resolve(spelling) or spelling.strip() or None
+
+    return _by_distinct(display_text(column), code)
 
 
 def categorise(
-    values: pd.Series | None, vocabulary: tuple[str, ...], partner_map: Mapping[str, str]
+    column: CellColumn | None, vocabulary: tuple[str, ...], partner_map: Mapping[str, str]
 ) -> pd.Series | str:
     """Map to the fixed vocabulary; anything unmapped or blank becomes 'unknown', never dropped."""
-    if values is None:
+    if column is None:
         return UNKNOWN
     lookup = {spelling_key(term): term for term in vocabulary}
     for spelling, term in partner_map.items():
         if spelling_key(term) in lookup:
             lookup[spelling_key(spelling)] = lookup[spelling_key(term)]
-    distinct = values.dropna().unique()
-    mapping = {value: lookup.get(spelling_key(str(value)), UNKNOWN) for value in distinct}
-    return values.map(mapping).astype("object").fillna(UNKNOWN)
+    terms = _by_distinct(display_text(column), lambda v: lookup.get(spelling_key(v), UNKNOWN))
+    return terms.fillna(UNKNOWN)

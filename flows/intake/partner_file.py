@@ -1,23 +1,23 @@
-"""A partner file's first steps: its fingerprint, the read, and the checks on its text.
+"""A partner file's first steps: its fingerprint, the read in a contained child, and the
+personal-data checks on what it holds.
 
-Partner text (headings, cells, file names) may hold control characters that a workbook cell,
-a Postgres text column or a terminal cannot take; it is cleaned here, once, on the way in."""
+The read runs in a child process with limits (flows.intake.contained_read); partner text comes
+back with control characters already replaced (flows.intake.cell_columns), so it is safe to
+store and show."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-import pandas as pd
-
 from flows.core.errors import FileRejected
-from flows.core.safe_text import UNSAFE_CHARACTERS, clean_text
 from flows.core.settings import Settings
-from flows.intake.crosstab_file import read_crosstab_file
-from flows.intake.header_tables import RawTable
+from flows.intake.cell_columns import CellTable
+from flows.intake.contained_read import read_in_child
+from flows.intake.crosstab_file import CrosstabTable, read_crosstab_file
 from flows.intake.personal_data import check_headings, check_values
 from flows.intake.profiles import PartnerProfile
-from flows.intake.readers import read_table
+from flows.intake.read_request import MB, ReadLimits, ReadRequest
 
 
 def file_sha256(path: Path) -> str:
@@ -28,45 +28,41 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _column_text(values: pd.Series) -> str:
-    """The column's text cells joined by spaces (all of a CSV's cells are text)."""
-    present = values[values.notna()]
-    try:
-        return " ".join(present)
-    except TypeError:  # a spreadsheet column mixes text with numbers and dates
-        return " ".join(value for value in present if isinstance(value, str))
+def read_request(path: Path, profile: PartnerProfile, settings: Settings) -> ReadRequest:
+    """What the reading child needs to know: the file, the profile's reading keys, the limits."""
+    return ReadRequest(
+        path=path,
+        layout=profile.layout,
+        wanted=tuple(dict.fromkeys(profile.wanted_headings)),  # two roles may share a heading
+        sheet=profile.sheet,
+        header_row=profile.header_row,
+        encoding=profile.encoding,
+        useful_columns=profile.max_useful_columns,
+        max_uncompressed_bytes=settings.max_uncompressed_bytes,
+        memory_bytes=settings.read_memory_mb * MB,
+        profile_id=profile.id,
+    )
 
 
-def _clean_cells(raw: RawTable) -> RawTable:
-    """The table with control characters replaced in its headings and text cells."""
-    frame = raw.frame
-    for position in range(frame.shape[1]):  # by position: two roles may share a heading
-        values = frame.iloc[:, position]
-        if UNSAFE_CHARACTERS.search(_column_text(values)):  # one scan per column; rarely true
-            frame.iloc[:, position] = values.map(
-                lambda value: clean_text(value) if isinstance(value, str) else value
-            )
-    headings = [clean_text(heading) for heading in raw.headings]
-    return RawTable(frame, raw.row_numbers, raw.sheet, raw.header_row, headings)
+def read_limits(settings: Settings) -> ReadLimits:
+    return ReadLimits(
+        memory_bytes=settings.read_memory_mb * MB,
+        cpu_seconds=settings.read_cpu_seconds,
+        wall_seconds=settings.read_wall_seconds,
+    )
 
 
-def read_partner_file(path: Path, profile: PartnerProfile, settings: Settings) -> RawTable:
-    """Guards first, then the read, then the personal-data checks: any failure is FileRejected."""
+def read_partner_file(
+    path: Path, profile: PartnerProfile, settings: Settings
+) -> CellTable | CrosstabTable:
+    """Guards, the read and the first cleaning (in the child), then the personal-data checks:
+    any failure is FileRejected (a profile that does not fit the file: ConfigurationError)."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
     if profile.layout == "crosstab":  # melted into counts rows as it is read
         return read_crosstab_file(path, profile, settings)
-    raw = read_table(
-        path,
-        wanted=list(dict.fromkeys(profile.wanted_headings)),  # two roles may share a heading
-        sheet=profile.sheet,
-        header_row=profile.header_row,
-        encoding=profile.encoding,
-        max_uncompressed_bytes=settings.max_uncompressed_bytes,
-    )
-    raw = _clean_cells(raw)
-    check_headings(path.name, raw.headings, profile.wanted_headings, profile.drop_columns)
+    table = read_in_child(read_request(path, profile, settings), read_limits(settings)).table
+    check_headings(path.name, table.headings, profile.wanted_headings, profile.drop_columns)
     mapped = dict.fromkeys(profile.columns.values())  # two roles may share a heading
-    columns = {heading: raw.frame[heading] for heading in mapped if heading in raw.frame}
-    check_values(path.name, columns, raw.row_numbers)
-    return raw
+    check_values(path.name, {h: table.columns[h] for h in mapped}, table.row_numbers)
+    return table

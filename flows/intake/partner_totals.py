@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows.intake.cell_columns import CellTable
 from flows.intake.crosstab_file import CrosstabTable
 from flows.intake.header_tables import RawTable
 from flows.intake.validation import RuleFailure, ValidationReport, load_suite, run_suite
@@ -18,7 +19,7 @@ from flows.intake.validation import RuleFailure, ValidationReport, load_suite, r
 SUITE = "crosstab"
 
 
-def check_partner_totals(report: ValidationReport, raw: RawTable) -> ValidationReport:
+def check_partner_totals(report: ValidationReport, raw: CellTable | RawTable) -> ValidationReport:
     """The cells' report with the partner's Totals checked and the read's notes added; any
     other file's report unchanged."""
     if not isinstance(raw, CrosstabTable):

@@ -1,8 +1,9 @@
 """Refusing files that carry personal data: contact tables must never hold it.
 
 Headings are checked by name; the values of every mapped column are scanned in full, every
-text cell of every row, with one RE2 pass per column (pyarrow), so a phone number in the last
-row of a million is found as surely as one in the first."""
+text cell of every row, with one RE2 pass per column over the column's Arrow text buffer
+(pyarrow, no copy), so a phone number in the last row of a million is found as surely as one
+in the first."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import infer_dtype
 
 from flows.core.errors import FileRejected
 from flows.core.force_areas import spelling_key
+from flows.intake.cell_columns import TEXT, CellColumn
+from flows.intake.cell_parsing import cells_of
 
 _PERSONAL_HEADING = re.compile(
     r"(phone|mobile|telephone|tel(no)?$|email|e-?mail|name|address|postcode|postalcode|zip"
@@ -28,8 +30,6 @@ PERSONAL_VALUE = (
     r"|(?:\+44\s?7\d{3}|\b07\d{3})\s?\d{3}\s?\d{3}\b"  # UK mobile number
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b)"  # UK postcode
 )
-_TEXT_ONLY = {"string", "empty"}
-_NO_TEXT = {"integer", "floating", "mixed-integer-float", "datetime", "datetime64", "date"}
 
 
 def check_headings(
@@ -48,30 +48,24 @@ def check_headings(
             )
 
 
-def first_personal_value(values: pd.Series) -> int | None:
+def first_personal_value(column: CellColumn | pd.Series) -> int | None:
     """The position of the first text cell that looks like personal data, or None."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    kind = infer_dtype(values, skipna=True)
-    if kind in _NO_TEXT:
+    if isinstance(column, pd.Series):  # Python values (a melted crosstab): as partner cells
+        column = cells_of(column)
+    if not (column.kinds == TEXT).any():  # numbers and dates cannot hold an address
         return None
-    cells = values.to_numpy(dtype=object)
-    if kind in _TEXT_ONLY:
-        positions = None
-    else:  # a column mixing text with numbers or dates: only its text can hold an address
-        is_text = np.fromiter((cell.__class__ is str for cell in cells), bool, len(cells))
-        positions = np.flatnonzero(is_text)
-        cells = cells[positions]
-    text = pa.array(cells, type=pa.string(), from_pandas=True)
-    found = pc.index(pc.match_substring_regex(text, PERSONAL_VALUE), True).as_py()
-    if found < 0:
-        return None
-    return int(found) if positions is None else int(positions[found])
+    found = pc.index(pc.match_substring_regex(column.text(), PERSONAL_VALUE), pa.scalar(True))
+    position = found.as_py()
+    return None if position < 0 else int(position)
 
 
 def check_values(
-    file_name: str, columns: Mapping[str, pd.Series], row_numbers: Sequence[int] | np.ndarray
+    file_name: str,
+    columns: Mapping[str, CellColumn | pd.Series],
+    row_numbers: Sequence[int] | np.ndarray,
 ) -> None:
     """Reject a file whose mapped columns hold email addresses, phone numbers or postcodes."""
     for heading, values in columns.items():

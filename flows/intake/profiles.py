@@ -194,7 +194,9 @@ class PartnerProfile(BaseModel):
     def max_useful_columns(self) -> int:
         """The most columns of a sheet this profile can read: the mapped headings and those it
         drops, or for a crosstab its row labels and every heading that can hold a month, force
-        area, channel or caller type, each with its Total, plus the grand Total."""
+        area, channel or caller type, each with its Total, plus the grand Total. The reading
+        guards allow SPARE_COLUMNS more (what an export carries beside the table) and refuse a
+        wider sheet before it is parsed: a heading in column XFD would otherwise cost gigabytes."""
         if self.crosstab is None:
             return len(set(self.columns.values()) | set(self.drop_columns))
         shape = self.crosstab

@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flows.core.canonical import NormalisedFile
+from flows.core.canonical import NormalisedFile, PartnerCells
 from flows.core.force_areas import load_force_areas
 from flows.core.periods import LONDON
 from flows.core.resources import expectations_dir
 from flows.core.safe_text import clean_text
+from flows.intake.narrow_frame import narrow_frame
 from flows.intake.profiles import PartnerProfile
 
 _PLACEHOLDER = re.compile(r"\$\{(?P<name>[a-z_]+)\}")
@@ -116,7 +117,7 @@ def run_suite(
     suite: Mapping[str, Any],
     *,
     source_rows: np.ndarray,
-    raw_values: Mapping[str, pd.Series],
+    raw_values: Mapping[str, PartnerCells | pd.Series],
     headings: Mapping[str, str],
 ) -> ValidationReport:
     """Validate with an ephemeral GX context; map failures to the partner's own row numbers.
@@ -139,8 +140,8 @@ def run_suite(
         {**spec, "kwargs": _as_timestamps(spec["kwargs"])} for spec in suite["expectations"]
     ]
     gx_suite = gx.ExpectationSuite(name=suite["name"], expectations=expectations)
-    indexed = frame.reset_index(drop=True)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": indexed})
+    narrow = narrow_frame(frame, expectations)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": narrow})
     result = batch.validate(gx_suite, result_format="COMPLETE")
     failures = [
         _failure(outcome, source_rows, raw_values, headings)
@@ -153,7 +154,7 @@ def run_suite(
 def _failure(
     outcome: Any,
     source_rows: np.ndarray,
-    raw_values: Mapping[str, pd.Series],
+    raw_values: Mapping[str, PartnerCells | pd.Series],
     headings: Mapping[str, str],
 ) -> RuleFailure:
     meta = outcome.expectation_config.meta or {}
@@ -167,7 +168,7 @@ def _failure(
     advice = meta.get("advice")
     width = 300 if advice else 80  # a sentence the partner reads whole, or a value they typed
     examples = tuple(
-        (int(source_rows[position]), _show(raw.iloc[position], width) if raw is not None else "")
+        (int(source_rows[position]), _example(raw, position, width) if raw is not None else "")
         for position in positions[:EXAMPLES_PER_RULE]
     )
     count = int(details.get("unexpected_count") or len(rows) or 0)
@@ -176,10 +177,13 @@ def _failure(
     return RuleFailure(rule, role, count, rows, examples, bool(meta.get("rejects_file")), advice)
 
 
-def _show(value: object, width: int = 80) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "(blank)"
-    return str(value)[:width]
+def _example(raw: PartnerCells | pd.Series, position: int, width: int = 80) -> str:
+    """The partner's value at `position`: from their cells, or from a Series of values."""
+    if isinstance(raw, pd.Series):
+        value = raw.iloc[position]
+        blank = value is None or (isinstance(value, float) and np.isnan(value))
+        return "(blank)" if blank else str(value)[:width]
+    return raw.shown(position, width)
 
 
 def _quiet_great_expectations() -> None:

@@ -159,8 +159,9 @@ def xlsx_named_csv(folder: Path) -> Path:
 
 
 MISSING = (
-    'contacts.xlsx: rejected: contacts.xlsx: sheet "Sheet1" has no column "Police force" '
-    "(headings found: Ref, Date of contact, Caller). Fix the heading or the profile's [columns]."
+    'contacts.xlsx: rejected: contacts.xlsx: sheet "Sheet1" has no column "Police force" in '
+    "its first 50 rows (headings found: Ref, Date of contact, Caller). Fix the heading or the "
+    "profile's [columns], or set the profile's header_row if the headings are further down."
 )
 
 CASES = [

@@ -47,6 +47,7 @@ class Category:
     skipped: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+    measured: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class _Test:
     outcome: str = "passed"  # passed, failed, xfailed, skipped
     cases: tuple[int, int] | None = None
     reason: str = ""
+    measured: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 class CaseTally:
@@ -86,12 +88,15 @@ class CaseTally:
         for name, value in report.user_properties:
             if name == "cases":
                 test.cases = (int(value[0]), int(value[1]))
+            elif name == "measured":  # (case, seconds, peak MB) per case
+                test.measured = [(str(c), float(s), float(m)) for c, s, m in value]
 
     def categories(self) -> dict[str, Category]:
         table: dict[str, Category] = {}
         for nodeid, test in self.tests.items():
             row = table.setdefault(self.category(nodeid), Category())
             row.seconds = self.seconds.get(self.category(nodeid), 0.0)
+            row.measured += test.measured
             if test.outcome == "skipped":
                 row.skipped += 1
                 continue
@@ -132,6 +137,8 @@ def report(tally: CaseTally, seconds: float, examples: str) -> tuple[int, int]:
         )
         for failure in row.failures:
             print(f"      not survived: {failure}")
+        for case, seconds, peak in row.measured:
+            print(f"      {seconds:6.1f}s {peak:6.0f} MB peak  {case}")
     passed = sum(row.survived for row in table.values())
     failed = sum(row.tried - row.survived for row in table.values())
     return passed, failed

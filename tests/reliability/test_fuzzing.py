@@ -547,7 +547,8 @@ def test_random_profiles_through_ingest_file(
     tmp_path: Path,
     cases: CaseLog,
 ) -> None:
-    """Whatever a profile says, a profile that loads gives a clean outcome for a matching file."""
+    """Whatever a profile says, a profile that loads gives a clean outcome for a matching file;
+    a header_row below the file's last row is the profile's mistake, said in one line."""
     with cases.case():
         (partner_settings.partners_dir / "t-fuzz.toml").write_text(
             toml_document(profile), encoding="utf-8"
@@ -558,5 +559,14 @@ def test_random_profiles_through_ingest_file(
             assert "\n" not in problem.message
             return
         path = file_for_profile(fresh_folder(tmp_path), loaded.columns, suffix, rows)
-        outcome = ingest_file(engine, partner_settings, loaded, path)
+        try:
+            outcome = ingest_file(engine, partner_settings, loaded, path)
+        except ConfigurationError as mistake:
+            assert isinstance(loaded.header_row, int), mistake.message
+            assert mistake.message.startswith(
+                f"Partner profile t-fuzz.toml says the headings are on row {loaded.header_row} "
+                f"(header_row), but {path.name}:"
+            ), mistake.message
+            assert "\n" not in mistake.message
+            return
         assert_clean_outcome(outcome)

@@ -15,10 +15,11 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.core.errors import FileRejected
+from flows.core.errors import ConfigurationError, FileRejected
+from flows.intake.cell_columns import CellColumn, CellTable
 from flows.intake.csv_tables import sniff_delimiter
 from flows.intake.header_tables import find_header_row, heading_key
-from flows.intake.readers import read_table, sheet_names
+from flows.intake.readers import read_sheet_grids, read_table, sheet_names
 
 WANTED = ["Ref", "Date of contact", "Police force"]
 HEADINGS = [*WANTED, "Caller"]
@@ -273,11 +274,11 @@ ACCEPTED = [
         [TEXT_CELLS[0]],
         [2],
     ),
-    Accepted(
+    Accepted(  # numbered as a spreadsheet shows it: the two-line cell is one row
         "csv with a line break inside a quoted cell",
         csv_file([HEADINGS, [*TEXT_CELLS[0], "Child\nand parent"], TEXT_CELLS[1]]),
         TEXT_CELLS,
-        [2, 4],
+        [2, 3],
     ),
     Accepted(
         "csv rows shorter and longer than the header, total and notes",
@@ -296,23 +297,35 @@ ACCEPTED = [
 ]
 
 
+def cells(table: CellTable) -> list[list[object]]:
+    """The table's cells as Python values, row by row (blanks as None)."""
+    columns = [column.values() for column in table.columns.values()]
+    return [[column[i] for column in columns] for i in range(len(table))]
+
+
 @pytest.mark.parametrize("case", ACCEPTED, ids=[case.name for case in ACCEPTED])
 def test_accepted_file(case: Accepted, tmp_path: Path) -> None:
     table = read_table(case.make(tmp_path), wanted=WANTED, **case.options)  # type: ignore[arg-type]
-    assert list(table.frame.columns) == WANTED
-    assert table.frame.to_numpy().tolist() == case.cells
+    assert list(table.columns) == WANTED
+    assert cells(table) == case.cells
     assert table.row_numbers.dtype == np.int64
     assert table.row_numbers.tolist() == case.row_numbers
     assert table.header_row == case.header_row
     assert table.headings == case.headings
-    assert all(table.frame[c].dtype == object for c in table.frame)
+    assert all(
+        isinstance(c, CellColumn) and c.kinds.dtype == np.int8 for c in table.columns.values()
+    )
     expected_sheet = None if table.sheet is None else "Contact log"
     assert table.sheet == expected_sheet
 
 
+SEARCHED = (
+    "Fix the heading or the profile's [columns], or set the profile's header_row if the "
+    "headings are further down."
+)
 MISSING_HEADING = (
-    'contacts.xlsx: sheet "Contact log" has no column "Police force" (headings found: Ref, '
-    "Date of contact, Caller). Fix the heading or the profile's [columns]."
+    'contacts.xlsx: sheet "Contact log" has no column "Police force" in its first 50 rows '
+    f"(headings found: Ref, Date of contact, Caller). {SEARCHED}"
 )
 REJECTED = [
     ("missing heading", xlsx([["Ref", "Date of contact", "Caller"], ["R1", D1, "x"]]), {},
@@ -320,14 +333,14 @@ REJECTED = [
     ("missing headings, best row shown",
      xlsx([["Contacts"], ["Ref", "Date"], ["R1", D1]]), {},
      'contacts.xlsx: sheet "Contact log" has no columns "Date of contact", "Police force" '
-     "(headings found: Ref, Date). Fix the heading or the profile's [columns]."),
+     f"in its first 50 rows (headings found: Ref, Date). {SEARCHED}"),
     ("missing heading on the given row", xlsx([HEADINGS, *ROWS]), {"header_row": 2},
      'contacts.xlsx: sheet "Contact log" row 2 has no columns "Ref", "Date of contact", '
      '"Police force" (headings found: R1, 2018-01-03 09:30:00, Lancashire, Child). Fix the '
      "heading or the profile's [columns]."),
     ("missing heading in a csv", csv_file([["Ref", "Date of contact"], ["R1", "x"]]), {},
-     'contacts.csv: the file has no column "Police force" (headings found: Ref, Date of '
-     "contact). Fix the heading or the profile's [columns]."),
+     'contacts.csv: the file has no column "Police force" in its first 50 rows (headings '
+     f"found: Ref, Date of contact). {SEARCHED}"),
     ("duplicate heading", xlsx([[*WANTED, "police force"], ["R1", D1, "Lancs", "Lancs"]]), {},
      'contacts.xlsx: sheet "Contact log" has the heading "Police force" 2 times; rename the '
      "extra columns so each heading is unique."),
@@ -340,7 +353,7 @@ REJECTED = [
      "contacts.csv: the file has no data rows below the headings."),
     ("headings below the searched rows", xlsx([[]] * 60 + [HEADINGS, *ROWS]), {},
      'contacts.xlsx: sheet "Contact log" has no columns "Ref", "Date of contact", "Police '
-     'force" (headings found: none). Fix the heading or the profile\'s [columns].'),
+     f'force" in its first 50 rows (headings found: none). {SEARCHED}'),
     ("empty sheet", xlsx([]), {},
      'contacts.xlsx: sheet "Contact log" is empty; ask the partner to send the data.'),
     ("csv of blank lines", raw_bytes("contacts.csv", b"\n\n,,\n"), {},
@@ -378,7 +391,7 @@ REJECTED = [
      'e.g. encoding = "cp1252".'),
     ("latin-1 csv read as utf-8",
      csv_file([HEADINGS, ["R1", "03/01/2018", "Lancs"], ["Réf", "x", "y"]], encoding="latin-1"),
-     {}, 'contacts.csv is not valid utf-8 text (line 3); set the profile\'s encoding (e.g. '
+     {}, 'contacts.csv is not valid utf-8 text (row 3); set the profile\'s encoding (e.g. '
      'encoding = "cp1252") or ask the partner to save it as UTF-8.'),
 ]  # fmt: skip
 
@@ -420,8 +433,8 @@ def test_large_sheet_keeps_row_numbers_aligned(tmp_path: Path) -> None:
     table = read_table(path, wanted=WANTED)
     expected = [i + 3 for i in range(3000) if i != 1500]
     assert table.row_numbers.tolist() == expected
-    assert table.frame["Ref"].tolist() == [f"R{i}" for i in range(3000) if i != 1500]
-    assert table.frame["Police force"].isna().sum() == len(
+    assert table.columns["Ref"].values().tolist() == [f"R{i}" for i in range(3000) if i != 1500]
+    assert (table.columns["Police force"].values() == None).sum() == len(  # noqa: E711
         [i for i in expected if (i - 3) % 7 == 0]
     )
 
@@ -463,3 +476,69 @@ def test_heading_key_ignores_case_and_spacing() -> None:
     assert heading_key("  Date of\u00a0 CONTACT ") == heading_key("date of contact")
     assert heading_key(None) == ""
     assert heading_key(2017.0) == "2017"
+
+
+def test_a_header_row_past_the_end_of_the_sheet_is_the_profiles_mistake(tmp_path: Path) -> None:
+    path = xlsx([HEADINGS, *ROWS])(tmp_path)
+    with pytest.raises(ConfigurationError) as raised:
+        read_table(path, wanted=WANTED, header_row=9)
+    assert raised.value.message == (
+        "The partner profile says the headings are on row 9 (header_row), but contacts.xlsx: "
+        'sheet "Contact log" ends at row 3; set header_row to the headings\' row, or to "auto" '
+        "to find them."
+    )
+    with pytest.raises(ConfigurationError, match="ends at row 2;"):
+        read_table(csv_file([HEADINGS, TEXT_CELLS[0]])(tmp_path), wanted=WANTED, header_row=5)
+
+
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
+    lines = [
+        ["Contacts", "multi\nline title"],
+        HEADINGS,
+        [*TEXT_CELLS[0], "a note\nover\nthree lines"],
+        [],
+        ["R2", "14/02/2018 17:05"],  # short: read with the csv module and put back in place
+        [*TEXT_CELLS[1], "YP", "extra", "more"],
+    ]
+    table = read_table(csv_file(lines)(tmp_path), wanted=WANTED)
+    assert table.row_numbers.tolist() == [3, 5, 6]
+    assert cells(table) == [TEXT_CELLS[0], ["R2", "14/02/2018 17:05", None], TEXT_CELLS[1]]
+
+
+def test_long_partner_headings_are_shortened_in_messages(tmp_path: Path) -> None:
+    long = "Heading " + "x" * 40_000
+    path = xlsx([[long, long + "y", "Date of contact"], ["R1", "x", D1]])(tmp_path)
+    with pytest.raises(FileRejected) as raised:
+        read_table(path, wanted=WANTED)
+    assert len(raised.value.message) < 700
+    assert raised.value.message.startswith(
+        'contacts.xlsx: sheet "Contact log" has no columns "Ref", "Police force" in its first 50 '
+        "rows (headings found: Heading xxxxx"
+    )
+
+
+def test_a_date_no_calendar_holds_is_refused_with_its_row(tmp_path: Path) -> None:
+    def far_past(workbook: Workbook, sheet: Worksheet) -> None:
+        sheet["B3"] = -1e308
+        sheet["B3"].number_format = "yyyy-mm-dd"
+
+    path = xlsx([HEADINGS, *ROWS], edit=far_past)(tmp_path)
+    with pytest.raises(FileRejected) as raised:
+        read_table(path, wanted=WANTED)
+    assert raised.value.message == (
+        'contacts.xlsx: sheet "Contact log" row 3 has a cell that cannot be read '
+        "(TimeDelta::milliseconds out of bounds), such as a date far outside the calendar; ask "
+        "the partner to correct it and send the file again."
+    )
+
+
+def test_sheet_grids_for_layouts_that_read_several_sheets(tmp_path: Path) -> None:
+    def second_sheet(workbook: Workbook, sheet: Worksheet) -> None:
+        other = workbook.create_sheet("Feb")
+        other.append(["Force", "Total"])
+        other.merge_cells("A2:B2")
+        other["A2"] = "merged"
+
+    path = xlsx([HEADINGS, *ROWS], edit=second_sheet)(tmp_path)
+    grids = read_sheet_grids(path, lambda sheets: [n for n, visible in sheets if visible][1:])
+    assert grids == [("Feb", [["Force", "Total"], ["merged", ""]], [((1, 0), (1, 1))])]
