@@ -236,7 +236,7 @@ def profile_draft(
     if not sample.is_file():
         raise FileRejected(f"{sample}: no such file; check the path.")
     settings = load_settings()
-    typer.echo(draft_profile(sample, partner_id, settings.max_uncompressed_bytes), nl=False)
+    typer.echo(draft_profile(sample, partner_id, settings), nl=False)
 
 
 @app.command()

@@ -1,15 +1,13 @@
-"""Reading a crosstab partner file: each chosen sheet melted into the counts shape, months sent
-twice refused, the partner's Totals set aside for validation, and the text checked on the way in.
+"""A crosstab partner file melted: each chosen sheet into the counts shape, months sent twice
+refused, the partner's Totals set aside for validation, and the text checked on the way in.
 
-The file is opened in flows.intake.readers (spreadsheets) or here (a CSV is one small grid);
-everything after that is flows.intake.crosstab's pure functions over each sheet's grid."""
+The reading child opens the file and sends back each chosen sheet's grid
+(flows.intake.grid_reading); everything here works on those grids, through
+flows.intake.crosstab's pure functions."""
 
 from __future__ import annotations
 
-import csv
-import itertools
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,20 +15,13 @@ import pandas as pd
 from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text
-from flows.core.settings import Settings
+from flows.intake.cell_columns import ReadResult
 from flows.intake.column_building import blank_cells
 from flows.intake.crosstab import CrosstabReading, MeltedSheet, SheetGrid, as_grid, melt_sheet
-from flows.intake.csv_tables import BOMS, csv_error, sniff_delimiter
-from flows.intake.guards import check_file_before_parsing
 from flows.intake.header_tables import RawTable, heading_key
 from flows.intake.personal_data import check_values
 from flows.intake.profiles import PartnerProfile
-from flows.intake.readers import read_sheet_grids
-from flows.intake.sheets import SheetChoice, choose_sheets
-
-# Force areas down a sheet are a few dozen rows and months down some hundreds: a "crosstab" of
-# more rows is a long table under the wrong profile, and is refused before any row is melted.
-MAX_CROSSTAB_ROWS = 10_000
+from flows.intake.sheets import SheetChoice
 
 
 @dataclass(frozen=True)
@@ -55,46 +46,19 @@ def crosstab_reading(profile: PartnerProfile, name_sheets: bool) -> CrosstabRead
     )
 
 
-def read_crosstab_file(path: Path, profile: PartnerProfile, settings: Settings) -> CrosstabTable:
-    """The crosstab's figures as counts rows; any problem is one FileRejected sentence.
-
-    Two halves: crosstab_grids opens the file (what a contained reader runs), melt_crosstab
-    works on the grids it returns and needs nothing else from the file."""
-    choice, grids = crosstab_grids(path, profile, settings.max_uncompressed_bytes)
-    return melt_crosstab(path.name, profile, choice, grids)
-
-
-def crosstab_grids(
-    path: Path, profile: PartnerProfile, max_uncompressed_bytes: int
-) -> tuple[SheetChoice, list[SheetGrid]]:
-    """The guards, the sheets the profile chooses, and each one's cells and merged ranges."""
-    check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
+def crosstab_options(profile: PartnerProfile) -> dict[str, object]:
+    """What the reading child needs from the profile beyond the common reading keys."""
     assert profile.crosstab is not None  # the profile's validator guarantees it
-    if path.suffix.lower() == ".csv":
-        if profile.crosstab.months == "sheet name":
-            raise FileRejected(
-                f"{path.name} is a CSV file, which has no sheet names to take months from; ask "
-                "the partner for the workbook, or change the profile's [crosstab] months."
-            )
-        choice, grids = SheetChoice([]), [SheetGrid(None, _csv_rows(path, profile.encoding))]
-    else:
-        chosen: list[SheetChoice] = []
+    return {
+        "sheets": profile.sheets,
+        "months_from_sheet_names": profile.crosstab.months == "sheet name",
+    }
 
-        def choose(sheets: list[tuple[str, bool]]) -> list[str]:
-            chosen.append(choose_sheets(path.name, sheets, profile.sheet, profile.sheets))
-            return chosen[0].read
 
-        named = read_sheet_grids(path, choose, max_uncompressed_bytes=max_uncompressed_bytes)
-        choice = chosen[0]
-        grids = [SheetGrid(name, rows, merged=merged) for name, rows, merged in named]
-    for grid in grids:
-        if len(grid.rows) > MAX_CROSSTAB_ROWS:
-            where = f'sheet "{grid.name}"' if grid.name else "it"
-            raise FileRejected(
-                f"{path.name}: {where} has {len(grid.rows):,} rows, more than a crosstab of "
-                f"{MAX_CROSSTAB_ROWS:,} rows can be; check the profile's layout."
-            )
-    return choice, grids
+def melt_grids(file_name: str, profile: PartnerProfile, result: ReadResult) -> CrosstabTable:
+    """The crosstab's figures as counts rows, from the grids the reading child sent back."""
+    grids = [SheetGrid(name, rows, merged=merged) for name, rows, merged in result.details["grids"]]
+    return melt_crosstab(file_name, profile, result.details["choice"], grids)
 
 
 def melt_crosstab(
@@ -166,16 +130,3 @@ def _as_table(
         total_rows=np.concatenate([sheet.total_rows for sheet in melted]).astype(np.int64),
         notes=notes,
     )
-
-
-def _csv_rows(path: Path, encoding: str) -> list[list[str]]:
-    """A CSV crosstab's cells, all text; at most MAX_CROSSTAB_ROWS + 1 rows are read."""
-    with path.open("rb") as handle:  # a byte-order mark outranks the profile's encoding
-        start = handle.read(3)
-    encoding = next((enc for bom, enc in BOMS if start.startswith(bom)), encoding)
-    try:
-        with path.open(encoding=encoding, newline="") as handle:
-            lines = list(itertools.islice(handle, MAX_CROSSTAB_ROWS + 1))
-        return [list(row) for row in csv.reader(lines, delimiter=sniff_delimiter(lines[:50]))]
-    except (UnicodeError, LookupError, csv.Error) as error:
-        raise csv_error(path, encoding, error) from None

@@ -14,7 +14,7 @@ from flows.core.errors import FileRejected
 from flows.core.settings import Settings
 from flows.intake.cell_columns import CellTable
 from flows.intake.contained_read import read_in_child
-from flows.intake.crosstab_file import CrosstabTable, read_crosstab_file
+from flows.intake.crosstab_file import CrosstabTable, crosstab_options, melt_grids
 from flows.intake.personal_data import check_headings, check_values
 from flows.intake.profiles import PartnerProfile
 from flows.intake.read_request import MB, ReadLimits, ReadRequest
@@ -41,6 +41,7 @@ def read_request(path: Path, profile: PartnerProfile, settings: Settings) -> Rea
         max_uncompressed_bytes=settings.max_uncompressed_bytes,
         memory_bytes=settings.read_memory_mb * MB,
         profile_id=profile.id,
+        options=crosstab_options(profile) if profile.layout == "crosstab" else {},
     )
 
 
@@ -59,9 +60,10 @@ def read_partner_file(
     any failure is FileRejected (a profile that does not fit the file: ConfigurationError)."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
-    if profile.layout == "crosstab":  # melted into counts rows as it is read
-        return read_crosstab_file(path, profile, settings)
-    table = read_in_child(read_request(path, profile, settings), read_limits(settings)).table
+    result = read_in_child(read_request(path, profile, settings), read_limits(settings))
+    if profile.layout == "crosstab":  # its grids melted into counts rows
+        return melt_grids(path.name, profile, result)
+    table = result.table
     check_headings(path.name, table.headings, profile.wanted_headings, profile.drop_columns)
     mapped = dict.fromkeys(profile.columns.values())  # two roles may share a heading
     check_values(path.name, {h: table.columns[h] for h in mapped}, table.row_numbers)

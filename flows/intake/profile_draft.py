@@ -12,11 +12,12 @@ import tomli_w
 from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas, spelling_key
 from flows.core.safe_text import clean_text
+from flows.core.settings import Settings
+from flows.intake.contained_read import read_in_child
 from flows.intake.crosstab_draft import draft_crosstab
-from flows.intake.guards import check_file_before_parsing
-from flows.intake.header_tables import HEADER_SEARCH_ROWS
+from flows.intake.partner_file import read_limits
 from flows.intake.profiles import COUNTS_COLUMNS, OPTIONAL_COLUMNS, RECORDS_COLUMNS
-from flows.intake.readers import read_sheet_grids, read_table
+from flows.intake.read_request import MB, ReadRequest
 
 Rows = list[list[object]]
 
@@ -30,16 +31,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "caller_type": ("caller", "who contacted", "contact type", "caller type", "who"),
     "channel": ("method", "channel", "service", "route", "medium"),
 }
-
-
-def _csv_rows(path: Path) -> tuple[str | None, Rows]:
-    import csv
-
-    from flows.intake.csv_tables import sniff_delimiter
-
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-    return None, [list(r) for r in csv.reader(lines, delimiter=sniff_delimiter(lines))]
 
 
 def guess_header(rows: Sequence[Sequence[object]]) -> int:
@@ -106,42 +97,37 @@ class SampleSheet:
     sheets: list[tuple[str | None, Rows]] = field(default_factory=list)
 
 
-def draft_profile(path: Path, partner_id: str, max_uncompressed_bytes: int) -> str:
+def draft_profile(path: Path, partner_id: str, settings: Settings) -> str:
     """The drafted profile as TOML text, ready for review."""
-    return write_profile(draft_fields(path, partner_id, max_uncompressed_bytes), path.name)
+    return write_profile(draft_fields(path, partner_id, settings), path.name)
 
 
-def draft_fields(path: Path, partner_id: str, max_uncompressed_bytes: int) -> ProfileDraft:
+def draft_fields(path: Path, partner_id: str, settings: Settings) -> ProfileDraft:
     """Identity keys, then the table's shape and mapping, then the force areas to map."""
-    sample = read_sample(path, max_uncompressed_bytes)
+    sample = read_sample(path, settings)
     draft = ProfileDraft(
         fields={"id": partner_id, "name": partner_id.replace("-", " ").capitalize()}
     )
     if not draft_crosstab_shape(draft, sample):
-        draft_long_table(draft, sample, max_uncompressed_bytes)
+        draft_long_table(draft, sample, settings)
     return draft
 
 
-def read_sample(path: Path, max_uncompressed_bytes: int) -> SampleSheet:
-    check_file_before_parsing(path, max_uncompressed_bytes=max_uncompressed_bytes)
-    try:
-        sheets = _sample_sheets(path, max_uncompressed_bytes)
-    except Exception as error:  # noqa: BLE001 - any reader failure is a bad sample
-        raise FileRejected(f"{path.name} cannot be read as a sample ({error}).") from None
+def read_sample(path: Path, settings: Settings) -> SampleSheet:
+    """The first rows of every visible sheet (of the file, for a CSV), read in the reading
+    child like any partner file: a sample is a partner's file too."""
+    if not path.is_file():
+        raise FileRejected(f"{path.name}: no such file.")
+    request = ReadRequest(
+        path=path,
+        layout="sample",
+        wanted=(),
+        max_uncompressed_bytes=settings.max_uncompressed_bytes,
+        memory_bytes=settings.read_memory_mb * MB,
+    )
+    sheets = read_in_child(request, read_limits(settings)).details["sheets"]
     sheet, rows = sheets[0] if sheets else (None, [])
     return SampleSheet(path, sheet, rows, sheets)
-
-
-def _sample_sheets(path: Path, max_uncompressed_bytes: int) -> list[tuple[str | None, Rows]]:
-    """The first rows of every visible sheet (of the file, for a CSV)."""
-    if path.suffix.lower() == ".csv":
-        return [_csv_rows(path)]
-    grids = read_sheet_grids(
-        path,
-        lambda sheets: [name for name, visible in sheets if visible],
-        max_uncompressed_bytes=max_uncompressed_bytes,
-    )
-    return [(name, [list(row) for row in rows[:HEADER_SEARCH_ROWS]]) for name, rows, _ in grids]
 
 
 def draft_crosstab_shape(draft: ProfileDraft, sample: SampleSheet) -> bool:
@@ -156,7 +142,7 @@ def draft_crosstab_shape(draft: ProfileDraft, sample: SampleSheet) -> bool:
     return True
 
 
-def draft_long_table(draft: ProfileDraft, sample: SampleSheet, max_uncompressed_bytes: int) -> None:
+def draft_long_table(draft: ProfileDraft, sample: SampleSheet, settings: Settings) -> None:
     """The records or counts layout: header row, column mapping and unknown force areas."""
     rows = sample.rows
     index = guess_header(rows)
@@ -181,7 +167,7 @@ def draft_long_table(draft: ProfileDraft, sample: SampleSheet, max_uncompressed_
         draft.notes.append(
             f"Not found: {', '.join(missing)}. Add each under [columns] with the partner's heading."
         )
-    unresolved = unknown_force_areas(sample, chosen, index + 1, max_uncompressed_bytes)
+    unresolved = unknown_force_areas(sample, chosen, index + 1, settings)
     draft.fields["values"] = {"force_area": dict.fromkeys(unresolved, "?")}
     if unresolved:
         draft.notes.append(
@@ -194,18 +180,21 @@ def draft_long_table(draft: ProfileDraft, sample: SampleSheet, max_uncompressed_
 
 
 def unknown_force_areas(
-    sample: SampleSheet, chosen: dict[str, str], header_row: int, max_uncompressed_bytes: int
+    sample: SampleSheet, chosen: dict[str, str], header_row: int, settings: Settings
 ) -> list[str]:
     """Spellings in the force area column that no code, name or alias matches (up to 50)."""
     if "force_area" not in chosen:
         return []
-    table = read_table(
-        sample.path,
-        wanted=[chosen["force_area"]],
+    request = ReadRequest(
+        path=sample.path,
+        layout="records",
+        wanted=(chosen["force_area"],),
         sheet=sample.sheet,
         header_row=header_row,
-        max_uncompressed_bytes=max_uncompressed_bytes,
+        max_uncompressed_bytes=settings.max_uncompressed_bytes,
+        memory_bytes=settings.read_memory_mb * MB,
     )
+    table = read_in_child(request, read_limits(settings)).table
     resolver = ForceAreaResolver(load_force_areas())
     values = table.frame[chosen["force_area"]].dropna().astype(str).unique()
     return sorted(v for v in values if resolver.resolve(v) is None)[:50]

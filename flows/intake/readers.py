@@ -3,8 +3,9 @@
 The guards run first (flows.intake.guards, then the declared sizes in size_guards); then the
 layout's extraction turns the file into compact columns (flows.intake.cell_columns). Records
 and counts read one table: spreadsheets with calamine (sheet_tables), CSV with pyarrow
-(csv_tables). The pipeline calls this through flows.intake.contained_read, in a child process
-with limits; tests and small tools may call it directly. No pandas here.
+(csv_tables); a crosstab, and a profile draft's sample, read whole grids (grid_reading). The
+pipeline calls this through flows.intake.contained_read, in a child process with limits; tests
+and small tools may call it directly. No pandas here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Literal
 from flows.core.errors import FileRejected, HelplineError
 from flows.intake.cell_columns import CellTable, ReadResult
 from flows.intake.csv_tables import BOMS, csv_error, read_csv_table
+from flows.intake.grid_reading import extract_crosstab, extract_sample
 from flows.intake.guards import check_file_before_parsing
 from flows.intake.header_tables import shorten
 from flows.intake.read_request import (
@@ -24,14 +26,7 @@ from flows.intake.read_request import (
     DEFAULT_READ_MEMORY_BYTES,
     ReadRequest,
 )
-from flows.intake.sheet_tables import (
-    MergedRange,
-    calamine_errors,
-    open_workbook,
-    read_sheet_table,
-    sheet_grid,
-    sheet_list,
-)
+from flows.intake.sheet_tables import calamine_errors, open_workbook, read_sheet_table
 from flows.intake.size_guards import SizeLimits
 
 Extraction = Callable[[ReadRequest], ReadResult]
@@ -78,7 +73,13 @@ def extract_table(request: ReadRequest) -> ReadResult:
 
 
 # Each layout's way from a file to tables; a layout with its own shape adds an entry here.
-EXTRACTIONS: dict[str, Extraction] = {"records": extract_table, "counts": extract_table}
+# "sample" is no layout: it is what drafting a profile reads.
+EXTRACTIONS: dict[str, Extraction] = {
+    "records": extract_table,
+    "counts": extract_table,
+    "crosstab": extract_crosstab,
+    "sample": extract_sample,
+}
 
 
 def read_file(request: ReadRequest) -> ReadResult:
@@ -107,30 +108,6 @@ def read_table(
         max_uncompressed_bytes,
     )
     return extract_table(request).table
-
-
-def read_sheet_grids(
-    path: Path,
-    choose: Callable[[list[tuple[str, bool]]], Sequence[str]],
-    *,
-    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
-    useful_columns: int = 0,
-    memory_bytes: int = DEFAULT_READ_MEMORY_BYTES,
-) -> list[tuple[str, list[list[object]], list[MergedRange]]]:
-    """The whole cell grid (from A1) of each sheet `choose` picks from the workbook's (name,
-    visible) sheets, chart sheets left out, with its merged ranges (none for .ods): for layouts
-    that read several small sheets. Every guard runs first, on each sheet chosen."""
-    limits = SizeLimits(useful_columns, memory_bytes)
-    check_file_before_parsing(
-        path,
-        max_uncompressed_bytes=max_uncompressed_bytes,
-        max_columns=limits.max_columns,
-        why=limits.too_wide,
-    )
-    workbook = open_workbook(path, limits)
-    return [
-        (name, *sheet_grid(path, workbook, name, limits)) for name in choose(sheet_list(workbook))
-    ]
 
 
 def sheet_names(path: Path, memory_bytes: int = DEFAULT_READ_MEMORY_BYTES) -> list[str]:

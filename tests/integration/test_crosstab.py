@@ -250,3 +250,20 @@ def test_merged_month_headings_read_alike_in_ods_and_xls(
         (aug, lancs, "online chat", 9),
         (aug, lancs, "phone", 6),
     ]
+
+
+def test_a_crosstab_is_read_within_the_reading_limits(
+    engine: Engine, crosstab_settings: Settings, tmp_path: Path
+) -> None:
+    """A crosstab is opened in the limited reading child like any partner file: a read that
+    overruns its limit is a rejection with a ledger row, and nothing is loaded."""
+    hurried = crosstab_settings.model_copy(update={"read_wall_seconds": 0.001})
+    path = channel_crosstab(tmp_path / "x.xlsx")
+    result = ingest(engine, hurried, "t-x-channels", path)
+    reason = (
+        "x.xlsx could not be read within 0.001 seconds (HELPLINE_READ_WALL_SECONDS); ask the "
+        "partner to save it again with only the contact table."
+    )
+    assert (result.status, result.reason) == ("rejected", reason)
+    assert ledger(engine)[-1][1:] == ("x.xlsx", "rejected", reason)
+    assert current_totals(engine) == {}

@@ -24,10 +24,12 @@ from tests.partner_files import (
     write_xlsx,
 )
 
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]  # default reading limits
+
 
 def test_draft_from_a_messy_records_export(tmp_path: Path) -> None:
     sample = write_nw_helpline(tmp_path, force_totals())
-    text = draft_profile(sample, "nw-new", 512 * 2**20)
+    text = draft_profile(sample, "nw-new", SETTINGS)
     assert 'sheet = "Contact log"' in text
     assert "header_row = 4" in text
     assert (
@@ -50,7 +52,7 @@ def test_draft_recognises_the_counts_layout(tmp_path: Path) -> None:
         headings=["Month", "Force", "Referrals", "Route"],
         title_rows=["Scheme"],
     )
-    text = draft_profile(sample, "scheme", 512 * 2**20)
+    text = draft_profile(sample, "scheme", SETTINGS)
     assert 'layout = "counts"' in text
     assert (
         'month = "Month"\nforce_area = "Force"\ncontacts = "Referrals"\nchannel = "Route"' in text
@@ -147,7 +149,7 @@ def test_a_hostile_sample_name_adds_no_key(tmp_path: Path, name: str) -> None:
     sample.write_text(
         "Ref,Date of contact,Police force\nA1,03/01/2018,Lancashire\n", encoding="utf-8"
     )
-    text = draft_profile(sample, "new-partner", 512 * 2**20)
+    text = draft_profile(sample, "new-partner", SETTINGS)
     profile = tomllib.loads(text)
     assert sorted(profile) == [
         "columns",
@@ -170,3 +172,26 @@ def test_a_hostile_sample_name_adds_no_key(tmp_path: Path, name: str) -> None:
     assert text.splitlines()[0] == f"# Drafted from {escaped}: check every line before using it."
     assert all(ord(c) >= 0x20 or c == "\n" for c in text), text
     assert "\u202e" not in text
+
+
+def test_a_sample_is_read_within_the_reading_limits(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A sample comes from a partner like any file: it is read in the limited reading child,
+    so a read that overruns a limit ends in one line, not a stuck or crashed command."""
+    sample = write_nw_helpline(tmp_path, force_totals())
+    env = helpline_env(settings, HELPLINE_READ_WALL_SECONDS="0.001")
+    for key, value in env.items():
+        if key.startswith("HELPLINE_"):
+            monkeypatch.setenv(key, value)
+    assert main(["profile", "draft", str(sample)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: {sample.name} could not be read within 0.001 seconds "
+        "(HELPLINE_READ_WALL_SECONDS); ask the partner to save it again with only the contact "
+        "table.\n"
+    )
