@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from flows.core.settings import Settings
+from flows.intake.size_guards import column_letters
 from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import HEADINGS, records, write_xlsx
@@ -200,14 +201,6 @@ def heading_in_xfd(folder: Path) -> Path:
         )
 
     return rewrite(base(folder, "wide-heading.xlsx", rows=2000), {SHEET: far_heading})
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def shared_long_headings(folder: Path, columns: int = 16_384, rows: int = 1) -> Path:
