@@ -17,7 +17,7 @@ CHANNELS = ("phone", "online chat", "email", "text message", "police referral", 
 
 
 class PartnerCells(Protocol):
-    """A column of the partner's cells as they sent them (flows.intake.cell_columns)."""
+    """A column of the partner's cells as they sent them (flows.intake.reading.cell_columns)."""
 
     def shown(self, position: int, limit: int = 80) -> str:
         """The cell at `position` as the partner typed it; "(blank)" when empty."""

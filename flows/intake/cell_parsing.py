@@ -1,6 +1,6 @@
 """Vectorised parsing of partner cells (dates, months, counts): bad cells are marked, not raised.
 
-The cells come as a CellColumn (flows.intake.cell_columns), already sorted by kind in the
+The cells come as a CellColumn (flows.intake.reading.cell_columns), already sorted by kind in the
 reading child: spreadsheet dates arrive as datetime64, numbers as floats, text in one Arrow
 buffer. Each kind is converted in whole-array steps; text is parsed once per distinct value
 (one pandas call per candidate format). Blank cells are invalid too; `is_blank` tells the two
@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.intake.cell_columns import DATE, NUMBER, TEXT, CellColumn
-from flows.intake.column_building import blank_cells, cell_column
+from flows.intake.reading.cell_columns import DATE, NUMBER, TEXT, CellColumn
+from flows.intake.reading.column_building import blank_cells, cell_column
 from flows.intake.text_dates import read_format
 
 DateOrder = Literal["DMY", "MDY", "YMD"]

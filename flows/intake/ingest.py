@@ -22,15 +22,15 @@ from flows.core.file_names import fitted_name
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text, shortened
 from flows.core.settings import Settings
-from flows.intake.cell_columns import CellTable
-from flows.intake.contained_read import prepare_reader
 from flows.intake.feedback import write_feedback_report
-from flows.intake.header_tables import RawTable
 from flows.intake.normalise import normalise
 from flows.intake.outcome import IngestOutcome
 from flows.intake.partner_file import file_sha256, read_partner_file
 from flows.intake.partner_totals import check_partner_totals
 from flows.intake.profiles import PartnerProfile
+from flows.intake.reading.cell_columns import CellTable
+from flows.intake.reading.contained_read import prepare_reader
+from flows.intake.reading.header_tables import RawTable
 from flows.intake.validation import ValidationReport, rows_to_keep, validate_file
 from flows.ledger.entries import LedgerEntry, earlier_copy, record_duplicate, record_rejection
 from flows.ledger.loading import load_submission, refs_loaded_elsewhere, staging_frame

@@ -17,10 +17,10 @@ import pyarrow.compute as pc
 
 from flows.core.canonical import CALLER_TYPES, CHANNELS, UNKNOWN, NormalisedFile
 from flows.core.force_areas import ForceAreaResolver, spelling_key
-from flows.intake.cell_columns import DATE, NUMBER, OTHER, TEXT, CellColumn, CellTable
 from flows.intake.cell_parsing import cells_of, count_cells, date_cells, month_cells
-from flows.intake.header_tables import RawTable
 from flows.intake.profiles import PartnerProfile
+from flows.intake.reading.cell_columns import DATE, NUMBER, OTHER, TEXT, CellColumn, CellTable
+from flows.intake.reading.header_tables import RawTable
 
 _LARGEST_EXACT = 2**53
 

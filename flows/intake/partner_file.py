@@ -1,9 +1,9 @@
 """A partner file's first steps: its fingerprint, the read in a contained child, and the
 personal-data checks on what it holds.
 
-The read runs in a child process with limits (flows.intake.contained_read); partner text comes
-back with control characters already replaced (flows.intake.cell_columns), so it is safe to
-store and show."""
+The read runs in a child process with limits (flows.intake.reading.contained_read); partner
+text comes back with unsafe characters already escaped (flows.intake.reading.cell_columns), so it
+is safe to store and show."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 
 from flows.core.errors import FileRejected
 from flows.core.settings import Settings
-from flows.intake.cell_columns import CellTable
-from flows.intake.contained_read import read_in_child
-from flows.intake.crosstab_file import CrosstabTable, crosstab_options, melt_grids
+from flows.intake.crosstab.melted_file import CrosstabTable, crosstab_options, melt_grids
 from flows.intake.personal_data import check_headings, check_values
 from flows.intake.profiles import PartnerProfile
-from flows.intake.read_request import MB, ReadLimits, ReadRequest
+from flows.intake.reading.cell_columns import CellTable
+from flows.intake.reading.contained_read import read_in_child
+from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
 
 
 def file_sha256(path: Path) -> str:

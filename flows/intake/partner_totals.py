@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.intake.cell_columns import CellTable
-from flows.intake.crosstab_file import CrosstabTable
-from flows.intake.header_tables import RawTable
+from flows.intake.crosstab.melted_file import CrosstabTable
+from flows.intake.reading.cell_columns import CellTable
+from flows.intake.reading.header_tables import RawTable
 from flows.intake.validation import RuleFailure, ValidationReport, load_suite, run_suite
 
 SUITE = "crosstab"

@@ -15,8 +15,8 @@ import pandas as pd
 
 from flows.core.errors import FileRejected
 from flows.core.force_areas import spelling_key
-from flows.intake.cell_columns import TEXT, CellColumn
 from flows.intake.cell_parsing import cells_of
+from flows.intake.reading.cell_columns import TEXT, CellColumn
 
 _PERSONAL_HEADING = re.compile(
     r"(phone|mobile|telephone|tel(no)?$|email|e-?mail|name|address|postcode|postalcode|zip"

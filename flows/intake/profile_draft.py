@@ -13,11 +13,11 @@ from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas, spelling_key
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
-from flows.intake.contained_read import read_in_child
-from flows.intake.crosstab_draft import draft_crosstab
+from flows.intake.crosstab.draft import draft_crosstab
 from flows.intake.partner_file import read_limits
 from flows.intake.profiles import COUNTS_COLUMNS, OPTIONAL_COLUMNS, RECORDS_COLUMNS
-from flows.intake.read_request import MB, ReadRequest
+from flows.intake.reading.contained_read import read_in_child
+from flows.intake.reading.read_request import MB, ReadRequest
 
 Rows = list[list[object]]
 

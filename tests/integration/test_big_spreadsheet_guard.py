@@ -16,7 +16,7 @@ PROBE = """
 import json, sys, time
 from pathlib import Path
 from flows.core.errors import FileRejected
-from flows.intake.guards import check_file_before_parsing
+from flows.intake.reading.guards import check_file_before_parsing
 started = time.perf_counter()
 try:
     check_file_before_parsing(Path(sys.argv[1]), max_uncompressed_bytes=512 * 2**20)

@@ -15,7 +15,7 @@ import pytest
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.intake.normalise import normalise
 from flows.intake.profiles import PartnerProfile
-from flows.intake.readers import read_table
+from flows.intake.reading.readers import read_table
 from tests.office import convert
 from tests.partner_files import write_xlsx
 

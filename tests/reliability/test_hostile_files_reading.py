@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from flows.core.settings import Settings
-from flows.intake.size_guards import column_letters
+from flows.intake.reading.size_guards import column_letters
 from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import HEADINGS, records, write_xlsx
@@ -43,7 +43,7 @@ cap = int(sys.argv[1]) * 2**20
 resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
 import flows.intake.ingest
 from flows.cli import main
-from flows.intake.contained_read import stop_reader_server
+from flows.intake.reading.contained_read import stop_reader_server
 out, err = io.StringIO(), io.StringIO()
 started = time.monotonic()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -655,8 +655,8 @@ PROBE = """
 import json, sys, time
 from pathlib import Path
 from flows.core.errors import FileRejected
-from flows.intake.guards import check_file_before_parsing
-from flows.intake.readers import read_table
+from flows.intake.reading.guards import check_file_before_parsing
+from flows.intake.reading.readers import read_table
 started = time.monotonic()
 path = Path(sys.argv[1])
 try:

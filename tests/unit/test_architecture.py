@@ -87,6 +87,19 @@ def test_wings_import_only_core_and_the_wings_below_them() -> None:
     assert breaches == []
 
 
+def test_the_reading_package_imports_only_core_and_itself() -> None:
+    """flows.intake.reading is what the reading child loads: nothing of the parent's intake
+    (normalising, validation, crosstab melting, all on pandas) may come in with it."""
+    breaches = [
+        f"{module} -> {target}"
+        for module, targets in graph().items()
+        if module.startswith("flows.intake.reading")
+        for target in sorted(targets)
+        if not target.startswith(("flows.intake.reading", "flows.core."))
+    ]
+    assert breaches == []
+
+
 def test_the_business_logic_never_imports_prefect() -> None:
     users = [
         module

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.core.safe_text import UNSAFE_CHARACTERS, UNSAFE_CHARACTERS_RE2, clean_text
-from flows.intake.cell_columns import BLANK, DATE, NUMBER, OTHER, TEXT
-from flows.intake.column_building import blank_cells, cell_column, cell_kinds
-from flows.intake.csv_tables import TOTAL_RE2
-from flows.intake.header_tables import TOTAL_LABEL
+from flows.intake.reading.cell_columns import BLANK, DATE, NUMBER, OTHER, TEXT
+from flows.intake.reading.column_building import blank_cells, cell_column, cell_kinds
+from flows.intake.reading.csv_tables import TOTAL_RE2
+from flows.intake.reading.header_tables import TOTAL_LABEL
 
 
 def objects(values: list[object]) -> np.ndarray:

@@ -15,9 +15,9 @@ import pytest
 from openpyxl import Workbook
 
 from flows.core.errors import ConfigurationError, FileRejected
-from flows.intake.contained_read import _verdict, read_in_child, read_in_child_measured
-from flows.intake.read_request import MB, ReadLimits, ReadRequest
-from flows.intake.readers import read_table
+from flows.intake.reading.contained_read import _verdict, read_in_child, read_in_child_measured
+from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
+from flows.intake.reading.readers import read_table
 
 REPO = Path(__file__).resolve().parents[2]
 WANTED = ("Ref", "Date of contact", "Police force")
@@ -143,14 +143,14 @@ PROBE = textwrap.dedent(
     if __name__ != "__main__":  # the reading child must not run its parent's main module
         Path(sys.argv[2]).write_text("imported")
         raise SystemExit
-    from flows.intake.contained_read import read_in_child
-    from flows.intake.read_request import ReadLimits, ReadRequest
+    from flows.intake.reading.contained_read import read_in_child
+    from flows.intake.reading.read_request import ReadLimits, ReadRequest
     result = read_in_child(ReadRequest(Path(sys.argv[1]), "records", ("Ref",)), ReadLimits())
     print(json.dumps({
         "rows": len(result.table),
         "reader_modules_here": sorted(
             m for m in sys.modules
-            if m in ("flows.intake.read_child", "flows.intake.reader_environment")
+            if m in ("flows.intake.reading.read_child", "flows.intake.reading.reader_environment")
         ),
         "arrow_pool_here": os.environ.get("ARROW_DEFAULT_MEMORY_POOL"),
     }))
@@ -175,7 +175,7 @@ def test_the_parent_keeps_its_environment_and_the_child_skips_its_main(tmp_path:
 
 def test_the_reader_imports_neither_pandas_nor_great_expectations_nor_prefect() -> None:
     probe = (
-        "import sys, flows.intake.reader_environment, flows.intake.read_child\n"
+        "import sys, flows.intake.reading.reader_environment, flows.intake.reading.read_child\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'pandas', 'great_expectations', 'prefect'}))\n"
         "import pandas\n"

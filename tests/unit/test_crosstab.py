@@ -8,10 +8,10 @@ import pytest
 
 from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
-from flows.intake.crosstab import CrosstabReading, SheetGrid, melt_sheet
-from flows.intake.crosstab_headings import column_letter
+from flows.intake.crosstab.headings import column_letter
+from flows.intake.crosstab.melt import CrosstabReading, SheetGrid, melt_sheet
 from flows.intake.profiles import CrosstabShape
-from flows.intake.sheets import choose_sheets, sheet_month
+from flows.intake.reading.sheets import choose_sheets, sheet_month
 
 RESOLVER = ForceAreaResolver(load_force_areas())
 

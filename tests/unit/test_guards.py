@@ -13,8 +13,8 @@ import pytest
 from openpyxl import Workbook
 
 from flows.core.errors import FileRejected
-from flows.intake.guards import check_file_before_parsing
-from flows.intake.readers import read_table
+from flows.intake.reading.guards import check_file_before_parsing
+from flows.intake.reading.readers import read_table
 
 MB = 2**20
 LIMIT = 512 * MB

@@ -16,11 +16,11 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.core.errors import ConfigurationError, FileRejected
-from flows.intake.cell_columns import CellColumn, CellTable
-from flows.intake.csv_tables import sniff_delimiter
-from flows.intake.grid_reading import read_sheet_grids
-from flows.intake.header_tables import find_header_row, heading_key
-from flows.intake.readers import read_table, sheet_names
+from flows.intake.reading.cell_columns import CellColumn, CellTable
+from flows.intake.reading.csv_tables import sniff_delimiter
+from flows.intake.reading.grid_reading import read_sheet_grids
+from flows.intake.reading.header_tables import find_header_row, heading_key
+from flows.intake.reading.readers import read_table, sheet_names
 
 WANTED = ["Ref", "Date of contact", "Police force"]
 HEADINGS = [*WANTED, "Caller"]

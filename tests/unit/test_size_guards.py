@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from flows.core.errors import FileRejected
-from flows.intake.ods_extent import ods_extent
-from flows.intake.size_guards import (
+from flows.intake.reading.ods_extent import ods_extent
+from flows.intake.reading.size_guards import (
     SizeLimits,
     check_extent,
     check_shared_strings,

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from flows.core.errors import FileRejected
-from flows.intake.column_building import blank_cells
-from flows.intake.crosstab_body import FigureTable, total_checks
-from flows.intake.crosstab_headings import (
+from flows.intake.crosstab.body import FigureTable, total_checks
+from flows.intake.crosstab.headings import (
     IsForceArea,
     Place,
     across_columns,
@@ -29,7 +28,8 @@ from flows.intake.crosstab_headings import (
     months_of,
 )
 from flows.intake.profiles import CrosstabShape
-from flows.intake.sheets import sheet_month
+from flows.intake.reading.column_building import blank_cells
+from flows.intake.reading.sheets import sheet_month
 
 CELL_COLUMNS = ("month", "force_area", "category", "contacts")
 MergedRange = tuple[tuple[int, int], tuple[int, int]]  # first and last cell, 0-based (row, col)

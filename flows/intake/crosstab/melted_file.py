@@ -2,8 +2,8 @@
 refused, the partner's Totals set aside for validation, and the text checked on the way in.
 
 The reading child opens the file and sends back each chosen sheet's grid
-(flows.intake.grid_reading); everything here works on those grids, through
-flows.intake.crosstab's pure functions."""
+(flows.intake.reading.grid_reading); everything here works on those grids, through
+flows.intake.crosstab.melt's pure functions."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import pandas as pd
 from flows.core.errors import FileRejected
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text
-from flows.intake.cell_columns import ReadResult
-from flows.intake.column_building import blank_cells
-from flows.intake.crosstab import CrosstabReading, MeltedSheet, SheetGrid, as_grid, melt_sheet
-from flows.intake.header_tables import RawTable, heading_key
+from flows.intake.crosstab.melt import CrosstabReading, MeltedSheet, SheetGrid, as_grid, melt_sheet
 from flows.intake.personal_data import check_values
 from flows.intake.profiles import PartnerProfile
-from flows.intake.sheets import SheetChoice
+from flows.intake.reading.cell_columns import ReadResult
+from flows.intake.reading.column_building import blank_cells
+from flows.intake.reading.header_tables import RawTable, heading_key
+from flows.intake.reading.sheets import SheetChoice
 
 
 @dataclass(frozen=True)

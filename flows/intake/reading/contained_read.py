@@ -2,7 +2,7 @@
 
 A hostile or broken spreadsheet can make calamine abort the process ("memory allocation of
 549755813888 bytes failed"), panic (a BaseException every `except Exception` misses) or take
-gigabytes. Here the read runs in a child (flows.intake.read_child), forked from a forkserver
+gigabytes. Here the read runs in a child (flows.intake.reading.read_child), forked from a forkserver
 that preloaded the reader: never a fork of this process, which may run threads (a Prefect flow
 run does). Whatever ends the child becomes one FileRejected sentence naming the file and the
 limit; the normal rejection path then writes its ledger row and feedback report.
@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from flows.core.errors import ConfigurationError, FileRejected
-from flows.intake.cell_columns import ReadResult
-from flows.intake.read_request import ReadLimits, ReadRequest
+from flows.intake.reading.cell_columns import ReadResult
+from flows.intake.reading.read_request import ReadLimits, ReadRequest
 
-PRELOAD = ["flows.intake.reader_environment", "flows.intake.read_child"]
+PRELOAD = ["flows.intake.reading.reader_environment", "flows.intake.reading.read_child"]
 JOIN_SECONDS = 10.0
 _ALLOCATION_FAILED = "memory allocation of"
 _START = threading.Lock()
@@ -89,7 +89,9 @@ def _main_hidden() -> Iterator[None]:
 def _child_main(
     connection: Connection, request: ReadRequest, limits: ReadLimits, errors: str
 ) -> None:
-    from flows.intake.read_child import serve  # in the child only: the parent never loads it
+    from flows.intake.reading.read_child import (
+        serve,  # in the child only: the parent never loads it
+    )
 
     serve(connection, request, limits, errors)
 

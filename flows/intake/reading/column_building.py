@@ -17,7 +17,7 @@ from datetime import date, datetime
 import numpy as np
 
 from flows.core.safe_text import UNSAFE_CHARACTERS, clean_text
-from flows.intake.cell_columns import BLANK, DATE, NUMBER, OTHER, TEXT, CellColumn
+from flows.intake.reading.cell_columns import BLANK, DATE, NUMBER, OTHER, TEXT, CellColumn
 
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
 _SECONDS_PER_DAY = 86_400

@@ -1,11 +1,11 @@
 """Reading a partner file's table in the calling process: the work the reading child does.
 
-The guards run first (flows.intake.guards, then the declared sizes in size_guards); then the
-layout's extraction turns the file into compact columns (flows.intake.cell_columns). Records
+The guards run first (flows.intake.reading.guards, then the declared sizes in size_guards); then the
+layout's extraction turns the file into compact columns (flows.intake.reading.cell_columns). Records
 and counts read one table: spreadsheets with calamine (sheet_tables), CSV with pyarrow
 (csv_tables); a crosstab, and a profile draft's sample, read whole grids (grid_reading). The
-pipeline calls this through flows.intake.contained_read, in a child process with limits; tests
-and small tools may call it directly. No pandas here.
+pipeline calls this through flows.intake.reading.contained_read, in a child process with limits;
+tests and small tools may call it directly. No pandas here.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ from pathlib import Path
 from typing import Literal
 
 from flows.core.errors import FileRejected, HelplineError
-from flows.intake.cell_columns import CellTable, ReadResult
-from flows.intake.csv_tables import BOMS, csv_error, read_csv_table
-from flows.intake.grid_reading import extract_crosstab, extract_sample
-from flows.intake.guards import check_file_before_parsing
-from flows.intake.header_tables import shorten
-from flows.intake.read_request import (
+from flows.intake.reading.cell_columns import CellTable, ReadResult
+from flows.intake.reading.csv_tables import BOMS, csv_error, read_csv_table
+from flows.intake.reading.grid_reading import extract_crosstab, extract_sample
+from flows.intake.reading.guards import check_file_before_parsing
+from flows.intake.reading.header_tables import shorten
+from flows.intake.reading.read_request import (
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
     DEFAULT_READ_MEMORY_BYTES,
     ReadRequest,
 )
-from flows.intake.sheet_tables import calamine_errors, open_workbook, read_sheet_table
-from flows.intake.size_guards import SizeLimits
+from flows.intake.reading.sheet_tables import calamine_errors, open_workbook, read_sheet_table
+from flows.intake.reading.size_guards import SizeLimits
 
 Extraction = Callable[[ReadRequest], ReadResult]
 

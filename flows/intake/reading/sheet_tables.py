@@ -1,6 +1,6 @@
 """Reading a workbook's sheet (.xlsx .xlsm .xls .ods) with calamine into the partner's table.
 
-The declared sizes are checked first (flows.intake.size_guards); then the sheet's rows come
+The declared sizes are checked first (flows.intake.reading.size_guards); then the sheet's rows come
 from calamine in chunks, each turned into a numpy object array once and cut to the columns up
 to the last wanted one, so the cells of columns nobody reads are freed as they arrive.
 Runs in the reading child: numpy, python_calamine and the standard library only.
@@ -19,15 +19,15 @@ from typing import Any
 import numpy as np
 
 from flows.core.errors import FileRejected, HelplineError
-from flows.intake.cell_columns import TEXT, CellColumn, CellTable
-from flows.intake.column_building import (
+from flows.intake.reading.cell_columns import TEXT, CellColumn, CellTable
+from flows.intake.reading.column_building import (
     blank_cells,
     cell_column,
     cell_kinds,
     concat_columns,
     text_lengths,
 )
-from flows.intake.header_tables import (
+from flows.intake.reading.header_tables import (
     HEADER_SEARCH_ROWS,
     HeaderRow,
     first_filled,
@@ -36,7 +36,7 @@ from flows.intake.header_tables import (
     shorten,
     table_below_header,
 )
-from flows.intake.size_guards import (
+from flows.intake.reading.size_guards import (
     SizeLimits,
     check_extent,
     check_ods,

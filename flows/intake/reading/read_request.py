@@ -21,7 +21,7 @@ class ReadRequest:
     """One partner file and how its profile says to read it."""
 
     path: Path
-    layout: str  # the profile's layout: picks the extraction (flows.intake.readers.EXTRACTIONS)
+    layout: str  # the profile's layout: picks the extraction (readers.EXTRACTIONS)
     wanted: tuple[str, ...]  # the partner's headings to read, in canonical order, no repeats
     sheet: str | None = None
     header_row: int | Literal["auto"] = "auto"

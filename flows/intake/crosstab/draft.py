@@ -1,7 +1,7 @@
 """Drafting a crosstab profile from a sample file, for `helpline profile draft`.
 
 Pure functions over the sample's sheets (name and first rows of cells): the shapes recognised
-in flows.intake.crosstab_shapes become the profile's keys as TOML will hold them (a dict, so any
+in flows.intake.crosstab.shapes become the profile's keys as TOML will hold them (a dict, so any
 TOML writer can write it), with notes for the person checking the draft."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Any
 
 from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import spelling_key
-from flows.intake.crosstab import as_grid
-from flows.intake.crosstab_headings import IsForceArea, cell_text, is_total
-from flows.intake.crosstab_shapes import SampleShape, across_shape, month_sheet_shape
-from flows.intake.sheets import sheet_month
+from flows.intake.crosstab.headings import IsForceArea, cell_text, is_total
+from flows.intake.crosstab.melt import as_grid
+from flows.intake.crosstab.shapes import SampleShape, across_shape, month_sheet_shape
+from flows.intake.reading.sheets import sheet_month
 
 # Partner words for each channel and caller type, beyond the vocabulary's own terms.
 CATEGORY_WORDS: dict[str, dict[str, str]] = {

@@ -11,8 +11,7 @@ import pandas as pd
 
 from flows.core.errors import FileRejected
 from flows.intake.cell_parsing import parse_counts
-from flows.intake.column_building import blank_cells
-from flows.intake.crosstab_headings import (
+from flows.intake.crosstab.headings import (
     Column,
     IsForceArea,
     Place,
@@ -21,6 +20,7 @@ from flows.intake.crosstab_headings import (
     months_of,
 )
 from flows.intake.profiles import CrosstabShape
+from flows.intake.reading.column_building import blank_cells
 
 TOTAL_COLUMNS = ("sent", "cells_add_up_to", "message")
 

@@ -1,6 +1,6 @@
 """The reading child: its limits, the read, and the result sent back in compact form.
 
-flows.intake.contained_read starts this in a process forked from a forkserver that preloaded
+flows.intake.reading.contained_read starts this in a process forked from a forkserver that preloaded
 it, so numpy, python_calamine and pyarrow are already imported when a file arrives. The limits
 are set before the file is touched: whatever the file makes the reader do (abort, panic, run
 out of memory or time) ends this process, not the pipeline, and the parent says which limit.
@@ -22,10 +22,10 @@ import pyarrow
 import pyarrow.compute
 import pyarrow.csv  # noqa: F401
 
-import flows.intake.reader_environment  # noqa: F401 - first: before numpy and pyarrow
+import flows.intake.reading.reader_environment  # noqa: F401 - first: before numpy and pyarrow
 from flows.core.errors import ConfigurationError, FileRejected
-from flows.intake.read_request import ReadLimits, ReadRequest
-from flows.intake.readers import read_file
+from flows.intake.reading.read_request import ReadLimits, ReadRequest
+from flows.intake.reading.readers import read_file
 
 CPU_GRACE_SECONDS = 5  # from SIGXCPU (soft limit) to SIGKILL (hard limit)
 DETAIL_CHARACTERS = 300

@@ -1,10 +1,10 @@
 """Whole sheet grids from a partner file: the crosstab layout's read and a profile draft's sample.
 
-Both run in the reading child like every other read (flows.intake.readers.EXTRACTIONS), so a
-file that makes the spreadsheet reader panic, abort or swell ends that child, never the command.
-A crosstab is a few small grids (force areas by months) read whole from A1 with their merged
-ranges; the parent melts them (flows.intake.crosstab_file). The child sends the grids back as
-plain data in ReadResult.details. No pandas here.
+Both run in the reading child like every other read (readers.EXTRACTIONS), so a file that makes
+the spreadsheet reader panic, abort or swell ends that child, never the command. A crosstab is a
+few small grids (force areas by months) read whole from A1 with their merged ranges; the parent
+melts them (flows.intake.crosstab.melted_file). The child sends the grids back as plain data in
+ReadResult.details. No pandas here.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flows.core.errors import FileRejected
-from flows.intake.cell_columns import ReadResult
-from flows.intake.csv_tables import BOMS, csv_error, sniff_delimiter
-from flows.intake.guards import check_file_before_parsing
-from flows.intake.header_tables import HEADER_SEARCH_ROWS
-from flows.intake.read_request import (
+from flows.intake.reading.cell_columns import ReadResult
+from flows.intake.reading.csv_tables import BOMS, csv_error, sniff_delimiter
+from flows.intake.reading.guards import check_file_before_parsing
+from flows.intake.reading.header_tables import HEADER_SEARCH_ROWS
+from flows.intake.reading.read_request import (
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
     DEFAULT_READ_MEMORY_BYTES,
     ReadRequest,
 )
-from flows.intake.sheet_tables import MergedRange, open_workbook, sheet_grid, sheet_list
-from flows.intake.sheets import SheetChoice, SheetSelection, choose_sheets
-from flows.intake.size_guards import SizeLimits
+from flows.intake.reading.sheet_tables import MergedRange, open_workbook, sheet_grid, sheet_list
+from flows.intake.reading.sheets import SheetChoice, SheetSelection, choose_sheets
+from flows.intake.reading.size_guards import SizeLimits
 
 # Force areas down a sheet are a few dozen rows and months down some hundreds: a "crosstab" of
 # more rows is a long table under the wrong profile, and is refused before any row is melted.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flows.intake.column_building import blank_cells
-from flows.intake.crosstab_headings import IsForceArea, cell_text, is_total, months_of
+from flows.intake.crosstab.headings import IsForceArea, cell_text, is_total, months_of
+from flows.intake.reading.column_building import blank_cells
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 calamine hands back Python objects, one per cell; a million of them cost seconds to pickle and
 hundreds of megabytes to hold. A CellColumn holds a kind per cell, the numbers, the dates
 (datetime64), and the text of every text cell in one UTF-8 buffer with offsets, which pyarrow
-reads without a copy (flows.intake.column_building makes them from calamine's cells).
+reads without a copy (flows.intake.reading.column_building makes them from calamine's cells).
 
 This module runs in the reading child: numpy and the standard library only.
 """

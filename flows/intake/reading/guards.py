@@ -213,7 +213,7 @@ def check_file_before_parsing(
     """Raise FileRejected for a file no parser should be given; return quietly otherwise.
 
     `max_columns` is the widest table the partner's profile can read, `why` says so in the
-    partner's terms (flows.intake.size_guards.SizeLimits.too_wide).
+    partner's terms (flows.intake.reading.size_guards.SizeLimits.too_wide).
     """
     suffix = path.suffix.lower()
     if suffix not in ACCEPTED:

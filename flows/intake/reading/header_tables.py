@@ -17,7 +17,7 @@ import numpy as np
 
 from flows.core.errors import ConfigurationError, FileRejected
 from flows.core.safe_text import clean_text
-from flows.intake.cell_columns import CellColumn, CellTable
+from flows.intake.reading.cell_columns import CellColumn, CellTable
 
 if TYPE_CHECKING:
     import pandas as pd

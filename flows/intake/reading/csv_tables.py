@@ -20,9 +20,9 @@ import numpy as np
 
 from flows.core.errors import FileRejected
 from flows.core.safe_text import UNSAFE_CHARACTERS_RE2, escape_character, unsafe_characters_in
-from flows.intake.cell_columns import CellColumn, CellTable
-from flows.intake.column_building import text_column
-from flows.intake.header_tables import (
+from flows.intake.reading.cell_columns import CellColumn, CellTable
+from flows.intake.reading.column_building import text_column
+from flows.intake.reading.header_tables import (
     HEADER_SEARCH_ROWS,
     HeaderRow,
     find_header_row,

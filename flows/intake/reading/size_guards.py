@@ -21,8 +21,8 @@ from typing import IO, NamedTuple
 from xml.etree import ElementTree
 
 from flows.core.errors import FileRejected
-from flows.intake.ods_extent import ods_extent
-from flows.intake.read_request import SPARE_COLUMNS
+from flows.intake.reading.ods_extent import ods_extent
+from flows.intake.reading.read_request import SPARE_COLUMNS
 
 BYTES_PER_CELL = 64  # calamine's 32-byte value, plus room for the rows handed to Python
 SHARED_STRING_BYTES = 24  # calamine reserves a Rust String per declared shared string
@@ -181,7 +181,7 @@ def sheet_extent(stream: IO[bytes], most_bytes: int | None = None) -> SheetExten
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet name -> its part in the zip, from xl/workbook.xml and its relationships."""
-    # The guards refused any DOCTYPE or ENTITY before this (flows.intake.guards), and expat
+    # The guards refused any DOCTYPE or ENTITY before this (flows.intake.reading.guards), and expat
     # fetches no external entity, so these two small parts parse safely.
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
     try:

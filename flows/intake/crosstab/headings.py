@@ -16,9 +16,9 @@ import pandas as pd
 
 from flows.core.errors import FileRejected
 from flows.intake.cell_parsing import parse_months
-from flows.intake.column_building import blank_cells
-from flows.intake.header_tables import HEADER_SEARCH_ROWS, heading_key
 from flows.intake.profiles import CrosstabShape
+from flows.intake.reading.column_building import blank_cells
+from flows.intake.reading.header_tables import HEADER_SEARCH_ROWS, heading_key
 
 # The same Total labels header_tables ends a long table at: "Total", "Totals:", "Grand total".
 _TOTAL_LABEL = re.compile(r"\s*(?:grand\s+)?totals?(?![\w-])", re.IGNORECASE)
