@@ -171,6 +171,18 @@ def peak_rss_mb() -> float:
     return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
+def reader_peak_rss_mb() -> float:
+    """The largest resident size among the reading child and its forkserver: once the server
+    is stopped and waited for, it and the readers it waited for count as this process's
+    children."""
+    import resource
+
+    from flows.intake.reading.contained_read import stop_reader_server
+
+    stop_reader_server()
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def main() -> None:
     import importlib
     import os
@@ -192,6 +204,8 @@ def main() -> None:
         "seconds": seconds,
         "peak_rss_mb": peak_mb,
     }
+    if case == "full_ingest":  # the file was read in a child process: its peak, apart
+        result["reader_peak_rss_mb"] = reader_peak_rss_mb()
     sys.stdout.write(json.dumps(result) + "\n")
 
 

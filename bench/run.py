@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from bench.command_ingest import RUNS, measure_command_ingest, print_command_ingest
 from bench.inputs import write_inputs, write_profile
 from bench.report_load import load_fact_rows
 
@@ -122,17 +123,18 @@ def ratios(results: list[dict[str, Any]]) -> None:
 def print_table(results: list[dict[str, Any]]) -> None:
     print(
         f"{'size':>9} {'case':<16} {'fmt':<4} {'rows':>10} {'seconds':>9} {'rows/s':>11} "
-        f"{'peak MB':>8} {'x floor':>8} {'x naive':>8} {'x dlt':>6}"
+        f"{'peak MB':>8} {'x floor':>8} {'x naive':>8} {'x dlt':>6} {'reader MB':>9}"
     )
     for r in results:
         rate = r["rows"] / r["seconds"] if r["seconds"] else 0
         floor = f"{r['ratio_to_floor']:.2f}" if "ratio_to_floor" in r else ""
         naive = f"{r['ratio_to_naive']:.3f}" if "ratio_to_naive" in r else ""
         peer = f"{r['ratio_to_dlt']:.2f}" if "ratio_to_dlt" in r else ""
+        reader = f"{r['reader_peak_rss_mb']:.0f}" if "reader_peak_rss_mb" in r else ""
         print(
             f"{r['size']:>9,} {r['case']:<16} {r['format']:<4} {r['rows']:>10,} "
             f"{r['seconds']:>9.2f} {rate:>11,.0f} {r['peak_rss_mb']:>8.0f} {floor:>8} {naive:>8} "
-            f"{peer:>6}"
+            f"{peer:>6} {reader:>9}"
         )
 
 
@@ -143,6 +145,7 @@ def main() -> None:
     parser.add_argument("--fact-rows", type=int, default=10_000_000)
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--command-runs", type=int, default=RUNS)
     args = parser.parse_args()
     server = server_url()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -168,6 +171,10 @@ def main() -> None:
             drop_database(server, url)
     ratios(results)
     print_table(results)
+    command = measure_command_ingest(
+        server, args.data_dir, fresh_database, drop_database, args.command_runs
+    )
+    print_command_ingest(command)
     growth = {}
     for case, fmt in (("full_ingest", "xlsx"), ("full_ingest", "csv"), ("calamine_read", "xlsx")):
         points = [r for r in results if r["case"] == case and r["format"] == fmt]
@@ -191,6 +198,7 @@ def main() -> None:
                 "machine": machine,
                 "results": results,
                 "growth": growth,
+                "command_ingest": command,
                 "total_seconds": time.perf_counter() - started,
             },
             indent=2,

@@ -35,6 +35,8 @@ def test_bench_runs_every_path_at_10k_rows(database_url: str, tmp_path: Path) ->
             str(tmp_path / "data"),
             "--out",
             str(out),
+            "--command-runs",
+            "1",
         ],
         cwd=REPO,
         env=env,
@@ -58,3 +60,11 @@ def test_bench_runs_every_path_at_10k_rows(database_url: str, tmp_path: Path) ->
     assert "ratio_to_naive" in by_case[("full_ingest", "xlsx", 10000)]
     assert "ratio_to_dlt" in by_case[("full_ingest", "xlsx", 10000)]
     assert "growth exponent full_ingest/xlsx" in done.stdout
+    assert by_case[("full_ingest", "xlsx", 10000)]["reader_peak_rss_mb"] > 0
+    command = json.loads(out.read_text())["command_ingest"]
+    assert [(c["rows"], c["pythondontwritebytecode"]) for c in command] == [
+        (5000, False),
+        (5000, True),
+    ]
+    assert all(0 < c["gx_import_seconds"] < c["seconds"] for c in command)
+    assert "helpline ingest, 5,000 rows, PYTHONDONTWRITEBYTECODE=1: " in done.stdout
