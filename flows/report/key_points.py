@@ -181,4 +181,6 @@ def chart_text(data: ReportData, tables: dict[str, Table]) -> ChartText:
         trend_title="Contacts by month",
         trend_alt=trend_alt,
         periods=f"{previous} and {period}",
+        force_drawn=any(r[6] != 0 for r in drawn),
+        trend_drawn=any(isinstance(v, int) and v > 0 for v in values),
     )

@@ -29,6 +29,10 @@ class ChartText:
     trend_title: str
     trend_alt: str
     periods: str = ""  # e.g. "Jul to Dec 2017 and Jan to Jun 2018", for the charts' captions
+    # A chart with nothing published to draw (every value [c], or no count above zero) is left
+    # out and its caption says why: an empty frame with made-up axis ticks reads as broken.
+    force_drawn: bool = True
+    trend_drawn: bool = True
 
     def alt_for(self, chart_number: int, has_force_chart: bool) -> str:
         if has_force_chart and chart_number == 1:
@@ -130,4 +134,5 @@ def save_reproducibly(workbook: Workbook, path: Path, moment: datetime) -> Path:
 
 
 def save_deterministic(workbook: Workbook, path: Path, alt: ChartText, moment: datetime) -> Path:
-    return _save(workbook, path, alt, moment, charts="force_areas" in workbook.sheetnames)
+    has_force_chart = "force_areas" in workbook.sheetnames and alt.force_drawn
+    return _save(workbook, path, alt, moment, charts=has_force_chart)

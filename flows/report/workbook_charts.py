@@ -26,6 +26,12 @@ CHART_WIDTH_CM = 16  # fits A4 portrait at 100%
 FORCE_COLUMNS = {"name": 2, "change_pct": 7}
 ROWS_PER_CM = 2.4  # force-area bars per centimetre of chart height, labels included
 LABEL_POINTS = 8  # force-area names small enough for one per bar
+NOT_DRAWN = {
+    "force": " Not drawn: in this edition no change is published as a figure other than 0.0 "
+    "(the rest are [c], [z] or [x]), so there is no bar to draw.",
+    "trend": " Not drawn: in this edition no month has a published count above zero (the rest "
+    "are [c]), so there is no line to draw.",
+}
 
 
 def _text_size(points: int) -> RichText:
@@ -121,19 +127,23 @@ def write_charts(
     sheet["A1"].font = Font(bold=True, size=15)
     fit_row(sheet, 1, [("Charts", PORTRAIT_UNITS)], 15)
     row = _caption(sheet, 2, "Every charted figure also appears in a table; each chart names it.")
-    row = _caption(
-        sheet, row, f"Chart 1: {alt.force_title}, {alt.periods} (table force_areas, column G)."
-    )
-    bars = force_chart(force_sheet, alt.force_title)
-    sheet.add_chart(bars, f"A{row}")
-    # Rows are 15 points (0.53 cm) high by default: leave the chart's height of rows free,
-    # and start the second chart on a new printed page.
-    row += int(bars.height / 0.53) + 2
-    sheet.row_breaks.append(Break(id=row - 1))
-    row = _caption(
-        sheet, row, f"Chart 2: {alt.trend_title}, {alt.periods} (table monthly_trend, column B)."
-    )
-    sheet.add_chart(trend_chart(trend_sheet, alt.trend_title), f"A{row}")
+    caption = f"Chart 1: {alt.force_title}, {alt.periods} (table force_areas, column G)."
+    if alt.force_drawn:
+        row = _caption(sheet, row, caption)
+        bars = force_chart(force_sheet, alt.force_title)
+        sheet.add_chart(bars, f"A{row}")
+        # Rows are 15 points (0.53 cm) high by default: leave the chart's height of rows free,
+        # and start the second chart on a new printed page.
+        row += int(bars.height / 0.53) + 2
+        sheet.row_breaks.append(Break(id=row - 1))
+    else:
+        row = _caption(sheet, row, caption + NOT_DRAWN["force"]) + 1
+    caption = f"Chart 2: {alt.trend_title}, {alt.periods} (table monthly_trend, column B)."
+    if alt.trend_drawn:
+        row = _caption(sheet, row, caption)
+        sheet.add_chart(trend_chart(trend_sheet, alt.trend_title), f"A{row}")
+    else:
+        _caption(sheet, row, caption + NOT_DRAWN["trend"])
     sheet.column_dimensions["A"].width = PORTRAIT_UNITS
     print_setup(sheet, landscape=False)
     return sheet

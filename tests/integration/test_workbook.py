@@ -284,3 +284,30 @@ def test_scoped_workbooks_hold_only_their_scope_with_the_release_pattern(
     assert rows(region["regions"], "regions")[1:] == [["Wales", 628, 807, 179, 28.5]]
     text = [region["force_areas"].cell(row=r, column=1).value for r in range(2, 4)]
     assert "in each police force area in Wales" in " ".join(str(t) for t in text)
+
+
+def test_a_chart_with_nothing_published_to_draw_is_left_out_and_says_why(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    """Dyfed-Powys in the demo: its change is [c] and its months are [c] or 0. Empty frames
+    with invented axis ticks would read as a broken workbook; the captions say why instead."""
+    settings = module_settings(demo_engine, tmp_path)
+    path = build_edition(demo_engine, settings, PERIOD, Scope("force", "W15000004")).path
+    sheet = load_workbook(path)["Charts"]
+    assert sheet._charts == []
+    captions = [c.value for c in sheet["A"] if c.value]
+    assert " ".join(captions[1:]) == (
+        "Every charted figure also appears in a table; each chart names it. "
+        "Chart 1: Change in contacts by police force area (%), Jul to Dec 2017 and Jan to Jun "
+        "2018 (table force_areas, column G). Not drawn: in this edition no change is published "
+        "as a figure other than 0.0 (the rest are [c], [z] or [x]), so there is no bar to draw. "
+        "Chart 2: Contacts by month, Jul to Dec 2017 and Jan to Jun 2018 (table monthly_trend, "
+        "column B). Not drawn: in this edition no month has a published count above zero (the "
+        "rest are [c]), so there is no line to draw."
+    )
+    with zipfile.ZipFile(path) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("xl/charts/")]
+    national = load_workbook(build_edition(demo_engine, settings, PERIOD, Scope("national")).path)[
+        "Charts"
+    ]
+    assert [type(chart).__name__ for chart in national._charts] == ["BarChart", "LineChart"]
