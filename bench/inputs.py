@@ -71,7 +71,9 @@ def write_inputs(folder: Path, count: int) -> tuple[Path, Path]:
         writer = csv.writer(handle)
         writer.writerow(HEADINGS)
         for row in data:
-            writer.writerow([row[0], row[1].strftime("%d/%m/%Y %H:%M"), *row[2:]])  # type: ignore[union-attr]
+            happened = row[1]
+            assert isinstance(happened, datetime)
+            writer.writerow([row[0], happened.strftime("%d/%m/%Y %H:%M"), *row[2:]])
     return xlsx, csv_path
 
 

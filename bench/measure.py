@@ -111,7 +111,7 @@ def full_ingest(path: Path, url: str) -> int:
         partners_dir=folder / "partners",
         output_dir=folder / "output",
         max_uncompressed_mb=4096,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     engine = ready_engine(settings)
     outcome = ingest_file(engine, settings, find_profile(settings.partners_dir, "bench"), path)
@@ -130,7 +130,7 @@ def report(path: Path, url: str) -> int:
     settings = Settings(
         database_url=url,
         output_dir=path.parent / "output",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     engine = ready_engine(settings)
     edition = build_edition(engine, settings, Period(2018, 1), Scope("national"))
