@@ -128,7 +128,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         inbox_dir=tmp_path / "inbox",
         output_dir=tmp_path / "output",
         recipients_file=tmp_path / "recipients.toml",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 

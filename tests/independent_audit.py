@@ -137,7 +137,9 @@ class Verdict:
     failures: dict[Key, tuple[float, float]]
 
 
-def _matrix(rows: list[tuple[Linear, float]], column: dict[Key, int], known: Mapping[Key, int]):
+def _matrix(
+    rows: list[tuple[Linear, float]], column: dict[Key, int], known: Mapping[Key, int]
+) -> tuple[csc_matrix, np.ndarray]:
     """Rows over the unknowns in compressed-column form, published values moved to the right."""
     r, c, v, rhs = [], [], [], []
     for number, (linear, constant) in enumerate(rows):
@@ -152,7 +154,9 @@ def _matrix(rows: list[tuple[Linear, float]], column: dict[Key, int], known: Map
     return csc_matrix((v, (r, c)), shape=(len(rows), len(column))), np.array(rhs)
 
 
-def _solver(equal, at_most, lower: list[float]) -> highspy.Highs:
+def _solver(
+    equal: tuple[csc_matrix, np.ndarray], at_most: tuple[csc_matrix, np.ndarray], lower: list[float]
+) -> highspy.Highs:
     """One HiGHS model: equalities, then upper-bounded rows, columns at or above `lower`."""
     matrix = vstack([equal[0], at_most[0]]).tocsc()
     lp = highspy.HighsLp()
@@ -165,7 +169,7 @@ def _solver(equal, at_most, lower: list[float]) -> highspy.Highs:
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_ = matrix.indptr, matrix.indices
     lp.a_matrix_.value_ = matrix.data
-    solver = highspy.Highs()
+    solver = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no annotations
     solver.setOptionValue("output_flag", False)
     solver.passModel(lp)
     return solver

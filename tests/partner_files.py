@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -138,7 +138,7 @@ categories = "channel"
 
 def write_workbook(
     path: Path,
-    sheets: dict[str, Sequence[Sequence[object]]],
+    sheets: Mapping[str, Sequence[Sequence[object]]],
     merged: dict[str, Sequence[str]] | None = None,
     hidden: Sequence[str] = (),
 ) -> Path:
@@ -179,7 +179,8 @@ def down_across(
     return rows
 
 
-TWO_ROW_HEADING = [  # months merged over Phone | Chat | Total, a grand Total merged down
+# Months merged over Phone | Chat | Total, a grand Total merged down.
+TWO_ROW_HEADING: list[list[object]] = [
     ["Contacts by channel"],
     ["Police force", "Jul-17", None, None, "Aug-17", None, None, "Total"],
     [None, "Phone", "Chat", "Total", "Phone", "Chat", "Total", None],

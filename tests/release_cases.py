@@ -29,7 +29,7 @@ def real_areas() -> tuple[Area, ...]:
     return ordered_areas(Area(a.code, a.name, a.region) for a in load_force_areas())
 
 
-def spread(total: int, shares: Sequence[float], rng: np.random.Generator) -> list[int]:
+def spread(total: int, shares: Sequence[float] | np.ndarray, rng: np.random.Generator) -> list[int]:
     if total == 0:
         return [0] * len(shares)
     weights = np.asarray(shares, dtype=float)
@@ -40,9 +40,9 @@ def force_counts(
     period: Period,
     total: int,
     rng: np.random.Generator,
-    callers: Sequence[float] = CALLER_SHARES,
-    channels: Sequence[float] = CHANNEL_SHARES,
-    months: Sequence[float] = (1, 1, 1, 1, 1, 1),
+    callers: Sequence[float] | np.ndarray = CALLER_SHARES,
+    channels: Sequence[float] | np.ndarray = CHANNEL_SHARES,
+    months: Sequence[float] | np.ndarray = (1, 1, 1, 1, 1, 1),
 ) -> dict[str, int]:
     """One force area's counts by every category and month, summing to total each way."""
     counts: dict[str, int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,13 @@ def table_rows(path: Path, sheet: str, table: str) -> list[list[object]]:
     return [[cell.value for cell in row] for row in worksheet[ref]]
 
 
+DemoRun = tuple[subprocess.CompletedProcess[str], Path]
+
+
 @pytest.fixture(scope="module")
 def demo_run(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[subprocess.CompletedProcess[str], Path]:
+) -> Iterator[tuple[subprocess.CompletedProcess[str], Path]]:
     work = tmp_path_factory.mktemp("demo")
     try:
         yield run_demo(work), work
@@ -54,7 +58,7 @@ def demo_run(
         stop_embedded_server(work / "state")
 
 
-def test_demo_uses_the_embedded_database_and_prints_the_headline(demo_run) -> None:
+def test_demo_uses_the_embedded_database_and_prints_the_headline(demo_run: DemoRun) -> None:
     result, work = demo_run
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -68,7 +72,7 @@ def test_demo_uses_the_embedded_database_and_prints_the_headline(demo_run) -> No
     )
 
 
-def test_demo_workbook_holds_the_published_figures(demo_run) -> None:
+def test_demo_workbook_holds_the_published_figures(demo_run: DemoRun) -> None:
     _, work = demo_run
     workbook = work / "output" / "helpline-contacts-2018-H1-national.xlsx"
     regions = {row[0]: row for row in table_rows(workbook, "regions", "regions")}
@@ -93,7 +97,7 @@ def test_demo_workbook_holds_the_published_figures(demo_run) -> None:
     ]
 
 
-def test_second_demo_run_skips_duplicates_and_gives_the_same_bytes(demo_run) -> None:
+def test_second_demo_run_skips_duplicates_and_gives_the_same_bytes(demo_run: DemoRun) -> None:
     _, work = demo_run
     workbook = work / "output" / "helpline-contacts-2018-H1-national.xlsx"
     first = workbook.read_bytes()

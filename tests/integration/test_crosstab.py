@@ -88,7 +88,7 @@ def channel_crosstab(path: Path) -> Path:
 def _letter(column: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(column)
+    return str(get_column_letter(column))
 
 
 def read_tables(path: Path) -> dict[str, list[list[object]]]:
@@ -175,7 +175,7 @@ def test_a_corrected_crosstab_replaces_exactly_its_months(
 def test_feedback_names_the_sheets_not_read(
     engine: Engine, crosstab_settings: Settings, tmp_path: Path
 ) -> None:
-    sheets = {
+    sheets: dict[str, list[list[object]]] = {
         "Summary": [["Force", "Total"], ["Lancashire", 6]],
         "Jul 2017": [["Force", "Phone", "Chat"], ["Lancashire", 4, 2]],
         "Workings": [["Force", "Phone", "Chat"], ["Lancashire", 1, 1]],

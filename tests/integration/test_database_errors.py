@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 def settings_for(url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=SecretStr(url), state_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    return Settings(database_url=SecretStr(url), state_dir=tmp_path, _env_file=None)
 
 
 def test_a_missing_database_is_configuration(database_url: str, tmp_path: Path) -> None:

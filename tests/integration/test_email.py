@@ -61,7 +61,7 @@ def demo_engine(migrated_engine: Engine, database_url: str, tmp_path_factory: An
         output_dir=folder / "output",
         inbox_dir=folder / "inbox",
         state_dir=folder / "state",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     for demo in write_demo_files(folder / "files"):
         outcomes = ingest_files(migrated_engine, settings, demo.partner_id, [demo.path], print)
@@ -126,7 +126,7 @@ def ledger_rows(engine: Engine) -> list[tuple[str, str, str, bool]]:
                 "SELECT recipient_email, scope, status, forced FROM helpline.deliveries ORDER BY id"
             )
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]
 
 
 def test_each_recipient_gets_their_scope_once(
@@ -334,9 +334,7 @@ def test_without_an_smtp_host_eml_files_are_written_and_block_no_real_send(
         assert isinstance(parsed, EmailMessage)
         part = attachment(parsed)
         assert part.get_content_type() == XLSX
-        assert part.get_filename() is not None and part.get_filename().startswith(
-            "helpline-contacts-2018-H1-"
-        )
+        assert (part.get_filename() or "").startswith("helpline-contacts-2018-H1-")
     assert [row[2] for row in ledger_rows(ledger)] == ["outbox"] * 3
     inbox, port = smtp_server
     code, lines = send(mail_settings, quick(mail_settings, port))

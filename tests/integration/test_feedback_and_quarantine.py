@@ -110,7 +110,7 @@ def test_future_dates_and_phone_column_are_reported(
 def test_quarantine_loads_valid_rows_and_lists_the_others(
     engine: Engine, partner_settings: Settings, tmp_path: Path
 ) -> None:
-    rows = [
+    rows: list[list[object]] = [
         ["Q1", JAN, "Lancashire", "Child"],
         ["Q2", "not a date", "Lancashire", "Child"],
         ["Q3", JAN, "Narnia", "Child"],

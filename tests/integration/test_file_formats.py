@@ -34,7 +34,7 @@ PROFILE = PartnerProfile(
     },
 )
 HEADINGS = ["Ref", "Date of contact", "Police force", "Caller", "Method"]
-ROWS = [
+ROWS: list[list[object]] = [
     ["R001", datetime(2017, 7, 3, 9, 15), "Lancashire", "child", "phone"],
     ["R002", datetime(2017, 8, 31, 23, 59), "GMP", "parent or carer", "email"],
     ["R003", "12/09/2017", "E23000002", "professional", "online chat"],
@@ -59,14 +59,14 @@ def canonical_rows(path: Path) -> tuple[list[tuple[str, ...]], list[int]]:
     rows = [
         (
             str(row.contact_ref),
-            pd.Timestamp(row.contact_date).date().isoformat(),
+            pd.Timestamp(str(row.contact_date)).date().isoformat(),
             str(row.force_code),
             str(row.caller_type),
             str(row.channel),
         )
         for row in frame.itertuples()
     ]
-    return rows, raw.row_numbers.tolist()
+    return list(rows), [int(number) for number in raw.row_numbers]
 
 
 def with_macro_part(xlsx: Path, target: Path) -> Path:

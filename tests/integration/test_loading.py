@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
+from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import find_profile
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import records, write_xlsx
@@ -26,7 +27,9 @@ JUL, AUG, JAN, FEB, JUL18 = (
 )
 
 
-def ingest(engine: Engine, settings: Settings, path: Path, partner: str = "t-records"):
+def ingest(
+    engine: Engine, settings: Settings, path: Path, partner: str = "t-records"
+) -> IngestOutcome:
     return ingest_file(engine, settings, find_profile(settings.partners_dir, partner), path)
 
 

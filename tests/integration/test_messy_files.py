@@ -7,7 +7,7 @@ ones by their exact message, exit code 1, no traceback, and an unchanged databas
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -60,7 +60,7 @@ EXPECTED_TWO = [
 class Case:
     name: str
     make: Callable[[Path], Path]
-    expected: list[tuple[object, ...]] | str  # canonical rows, or the exact rejection line
+    expected: Sequence[tuple[object, ...]] | str  # canonical rows, or the exact rejection line
     partner: str = "t-records"
 
 
@@ -68,7 +68,9 @@ def xlsx(rows: list[list[object]], **kwargs: object) -> Callable[[Path], Path]:
     return lambda folder: write_xlsx(folder / "contacts.xlsx", rows, **kwargs)  # type: ignore[arg-type]
 
 
-def csv_file(rows: list[list[object]], name: str = "contacts.csv", **kwargs: object):
+def csv_file(
+    rows: list[list[object]], name: str = "contacts.csv", **kwargs: object
+) -> Callable[[Path], Path]:
     return lambda folder: write_csv(folder / name, rows, **kwargs)  # type: ignore[arg-type]
 
 
@@ -81,7 +83,9 @@ def raw_bytes(name: str, data: bytes) -> Callable[[Path], Path]:
     return make
 
 
-def with_sheet_edits(edit: Callable[[Workbook], None], name: str = "contacts.xlsx"):
+def with_sheet_edits(
+    edit: Callable[[Workbook], None], name: str = "contacts.xlsx"
+) -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
         workbook = Workbook()
         sheet = workbook.active
@@ -371,7 +375,9 @@ DOWN_ACROSS = [  # force areas down, months across, as most summaries come
 ]
 
 
-def workbook(name: str, sheets: dict[str, list[list[object]]], **kwargs: object):
+def workbook(
+    name: str, sheets: dict[str, list[list[object]]], **kwargs: object
+) -> Callable[[Path], Path]:
     return lambda folder: write_workbook(folder / name, sheets, **kwargs)  # type: ignore[arg-type]
 
 
@@ -397,7 +403,7 @@ MONTH_SHEETS_EXPECTED = [
     (AUG, GM, CHAT, 3),
     (AUG, GM, PHONE, 7),
 ]
-QUARTER_SHEETS = {
+QUARTER_SHEETS: dict[str, list[list[object]]] = {
     "Q3 part 1": [["", "Jul-17", "Aug-17"], ["Lancashire", 12, 15], ["Cumbria", 3, 0]],
     "Q3 part 2": [["", "Aug-17", "Sep-17"], ["Lancashire", 15, 9], ["Cumbria", 0, 2]],
 }

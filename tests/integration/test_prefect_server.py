@@ -39,6 +39,7 @@ from prefect.client.schemas.filters import (
     LogFilterFlowRunId,
 )
 from prefect.client.schemas.objects import FlowRun, StateType, TaskRun
+from prefect.client.schemas.schedules import CronSchedule, RRuleSchedule
 from sqlalchemy.engine import Engine, make_url
 
 from flows.core.settings import Settings
@@ -272,7 +273,7 @@ def artifacts(server: PrefectServer, flow_run_id: UUID) -> dict[str, Any]:
         found = client.read_artifacts(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
         )
-    return {artifact.key: artifact for artifact in found}
+    return {str(artifact.key): artifact for artifact in found}
 
 
 def table_data(artifact: Any) -> list[dict[str, str]]:
@@ -355,6 +356,7 @@ def test_deployments_are_registered_with_their_schedules(prefect_server: Prefect
         assert report.parameters == {"period": None, "scope": "national", "send": False}
         [schedule] = report.schedules
         assert schedule.parameters == {"send": True}
+        assert isinstance(schedule.schedule, RRuleSchedule)
         assert schedule.schedule.timezone == "Europe/London"
         assert backfill.parameters == {"missing_only": False, "send": False}
         assert backfill.schedules == []
@@ -363,6 +365,7 @@ def test_deployments_are_registered_with_their_schedules(prefect_server: Prefect
         assert report.pull_steps == written["pull"]
         assert "/nonexistent/deploying-shell" not in json.dumps(report.pull_steps)
         [cron] = sweep.schedules
+        assert isinstance(cron.schedule, CronSchedule)
         assert (cron.schedule.cron, cron.schedule.timezone) == ("0 6 * * *", "Europe/London")
 
         # The server's scheduler turns the RRule into runs on the first working days, 07:00.

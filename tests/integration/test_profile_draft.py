@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from tests.partner_files import (
     write_xlsx,
 )
 
-SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]  # default reading limits
+SETTINGS = Settings(_env_file=None)  # default reading limits
 
 
 def test_draft_from_a_messy_records_export(tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_draft_recognises_the_counts_layout(tmp_path: Path) -> None:
 
 
 # A sample of each crosstab shape: `profile draft` on it, then `ingest` with the profile drafted.
-DRAFT_SAMPLES = {
+DRAFT_SAMPLES: dict[str, tuple[Callable[[Path], Path], int]] = {
     "force areas down, months across, Totals": (
         lambda folder: write_workbook(
             folder / "sample.xlsx", {"Referrals": down_across("Jul-17", "Aug-17")}

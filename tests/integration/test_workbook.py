@@ -61,7 +61,7 @@ def module_settings(engine: Engine, folder: Path) -> Settings:
         database_url=engine.url.render_as_string(hide_password=False).replace("+psycopg", ""),
         output_dir=folder / "output",
         state_dir=folder / "state",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 
@@ -114,7 +114,7 @@ def test_published_figures_and_shorthand(national: Path) -> None:
     ]
     # Dyfed-Powys had 4 contacts: suppressed, with North Wales as its complement.
     welsh = {name: r for name, r in forces.items() if r[2] == "Wales"}
-    assert sorted(name for name, r in welsh.items() if r[3] == "[c]") == [
+    assert sorted(str(name) for name, r in welsh.items() if r[3] == "[c]") == [
         "Dyfed-Powys",
         "North Wales",
     ]

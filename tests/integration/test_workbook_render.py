@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -59,12 +60,12 @@ def line_months(svg: str) -> int:
     return round((xs[-1] - xs[0]) / step) + 1
 
 
-def page_of(words: list, text: str) -> int:
+def page_of(words: list[Any], text: str) -> int:
     starts = [w.page for w in words if w.text == text.split()[0]]
     for page in sorted(set(starts)):
         line = " ".join(w.text for w in words if w.page == page)
         if text in line:
-            return page
+            return int(page)
     raise AssertionError(f"no page shows {text!r}")
 
 

@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -86,6 +86,7 @@ class CaseTally:
         elif report.skipped and report.when == "setup":
             test.outcome = "skipped"
         for name, value in report.user_properties:
+            value = cast(Any, value)  # what the test put there: see the categories' tests
             if name == "cases":
                 test.cases = (int(value[0]), int(value[1]))
             elif name == "measured":  # (case, seconds, peak MB) per case

@@ -16,7 +16,7 @@ import struct
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import sqlalchemy as sa
@@ -61,10 +61,10 @@ _serial = itertools.count()
 # Characters XML 1.0 cannot hold at all (openpyxl refuses them): a real workbook never has them.
 _XML_ILLEGAL = "".join(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32)))
 TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=_XML_ILLEGAL),
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters=_XML_ILLEGAL),
     max_size=40,
 )
-ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60)
 PLAUSIBLE = st.sampled_from(
     [
         "Lancashire",
@@ -218,7 +218,9 @@ def csv_texts(draw: st.DrawFn) -> str:
     lines.append(headings + draw(st.lists(cell_text, max_size=2)))
     lines += draw(st.lists(st.lists(cell_text, max_size=6), max_size=12))
     buffer = io.StringIO()
-    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
+    quoting: Literal[0, 1, 2, 3] = draw(
+        st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+    )
     csv.writer(buffer, delimiter=delimiter, quoting=quoting).writerows(lines)
     text = buffer.getvalue()
     if draw(st.booleans()):

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
-from rich.progress import Task
+from rich.progress import Task, TaskID, TextColumn
 from sqlalchemy.engine import Engine
 
 from flows import commands, orchestration
@@ -295,7 +295,10 @@ def test_hostile_names_are_escaped_on_the_terminal_ledger_feedback_and_artifacts
         assert [row["file"] for row in tables[1]] == files  # the validation summary too
     with cases.case():  # the progress bar shows the description as text, never as markup
         column = commands.progress_bar().columns[1]
-        task = Task(0, "[link=https://example.org]x[/link]: reading", None, 0, _get_time=lambda: 0)
+        task = Task(
+            TaskID(0), "[link=https://example.org]x[/link]: reading", None, 0, _get_time=lambda: 0
+        )
+        assert isinstance(column, TextColumn)
         rendered = column.render(task)
         assert rendered.plain == "[link=https://example.org]x[/link]: reading"
         assert not rendered.spans

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -127,7 +127,7 @@ def stored_records(engine: Engine) -> list[tuple[str, date, str, str, str]]:
                 "FROM helpline.contact_records ORDER BY contact_ref"
             )
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]
 
 
 @pytest.fixture
@@ -323,7 +323,8 @@ def write_text_cells(path: Path, headings: list[str], rows: list[list[object]]) 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    for r, values in enumerate([headings, *rows], start=1):
+    lines: list[Sequence[object]] = [headings, *rows]
+    for r, values in enumerate(lines, start=1):
         for c, value in enumerate(values, start=1):
             cell = sheet.cell(row=r, column=c)
             cell.value = value

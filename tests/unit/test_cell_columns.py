@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -17,7 +18,7 @@ from flows.intake.reading.csv_tables import TOTAL_RE2
 from flows.intake.reading.header_tables import TOTAL_LABEL
 
 
-def objects(values: list[object]) -> np.ndarray:
+def objects(values: Sequence[object]) -> np.ndarray:
     cells = np.empty(len(values), dtype=object)
     cells[:] = values
     return cells

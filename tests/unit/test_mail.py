@@ -13,6 +13,7 @@ import pytest
 
 from flows.core.errors import ConfigurationError, DeliveryUnavailable, HelplineError
 from flows.core.periods import Period
+from flows.core.safe_text import one_line
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.delivery.mail import (
@@ -21,7 +22,6 @@ from flows.delivery.mail import (
     build_message,
     classify,
     describe,
-    one_line,
     redact,
 )
 from flows.delivery.recipients import Recipient, load_recipients, parse_recipients
@@ -44,7 +44,7 @@ scope = "force:E23000003"
 
 
 def make_settings(tmp_path: Path, **changes: object) -> Settings:
-    return Settings(output_dir=tmp_path / "output", _env_file=None, **changes)  # type: ignore[call-arg,arg-type]
+    return Settings(output_dir=tmp_path / "output", _env_file=None, **changes)  # type: ignore[arg-type]
 
 
 NATIONAL = Scope("national")
@@ -61,7 +61,7 @@ def make_edition(tmp_path: Path, scope: Scope = NATIONAL) -> Edition:
 def recipient(
     name: str = "National analysis team", email: str = "analysis@example.org"
 ) -> Recipient:
-    return Recipient(email=email, name=name, scope=Scope("national"))  # type: ignore[arg-type]
+    return Recipient(email=email, name=name, scope=Scope("national"))
 
 
 # --- the recipients file ---------------------------------------------------------------------

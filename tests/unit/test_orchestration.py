@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect import State
 from prefect.exceptions import FailedRun
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, Failed
 
 from flows.core.errors import (
     ConfigurationError,
@@ -73,7 +74,7 @@ def test_only_transient_errors_are_retried(error: BaseException, retried: bool) 
 
 
 def test_the_retry_delays_come_from_the_settings_of_the_run() -> None:
-    settings = Settings(retry_backoff_seconds=0.5, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(retry_backoff_seconds=0.5, _env_file=None)
     assert retrying(connect_database, settings).retry_delay_seconds == [0.5, 1.0, 2.0]
     assert connect_database.retries == 3
 

@@ -25,7 +25,7 @@ PREFECT_YAML = REPO / "deploy" / "prefect.yaml"
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
 
-EXPECTED = {
+EXPECTED: dict[str, tuple[str, str, dict[str, Any], str | None]] = {
     # deployment name: (entrypoint, flow name, parameters, schedule kind)
     "six-monthly-report": (
         "flows/orchestration.py:six_monthly_report",
@@ -56,7 +56,8 @@ def deployments() -> dict[str, dict[str, Any]]:
 def only_schedule(name: str) -> dict[str, Any]:
     schedules = deployments()[name]["schedules"]
     assert len(schedules) == 1, schedules
-    return schedules[0]
+    schedule: dict[str, Any] = schedules[0]
+    return schedule
 
 
 def server_schedule(config: dict[str, Any]) -> Any:

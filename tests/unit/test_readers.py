@@ -493,9 +493,9 @@ def test_a_header_row_past_the_end_of_the_sheet_is_the_profiles_mistake(tmp_path
 
 
 def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
-    lines = [
+    lines: list[list[object]] = [
         ["Contacts", "multi\nline title"],
-        HEADINGS,
+        [*HEADINGS],
         [*TEXT_CELLS[0], "a note\nover\nthree lines"],
         [],
         ["R2", "14/02/2018 17:05"],  # short: read with the csv module and put back in place

@@ -7,6 +7,8 @@ per-workbook pattern the report used before is kept (tests/legacy) to show the a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,12 +16,14 @@ from hypothesis import strategies as st
 
 from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import REGION_ORDER
+from flows.core.scope import Scope
 from flows.demo import force_totals
 from flows.report.disclosure_audit import DisclosureAuditFailed
 from flows.report.figures import ReleaseFigures
 from flows.report.release_audit import audit_editions, audit_release, release_tables
 from flows.report.release_table import Area
 from flows.report.suppression_pattern import SuppressionPattern
+from flows.report.tables import Table
 from tests import independent_audit
 from tests.legacy.per_workbook import legacy_editions
 from tests.release_cases import (
@@ -38,7 +42,7 @@ T = 5
 
 
 def attack(
-    release: ReleaseFigures, editions: dict, smallest: float = 1.0
+    release: ReleaseFigures, editions: Mapping[Scope, Iterable[Table]], smallest: float = 1.0
 ) -> independent_audit.Verdict:
     rows = {str(scope): independent_audit.table_rows(tables) for scope, tables in editions.items()}
     region_of = {area.code: area.region for area in release.areas}

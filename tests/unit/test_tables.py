@@ -7,7 +7,7 @@ from flows.report.figures import ReleaseFigures, edition_data
 from flows.report.key_points import chart_text, key_points
 from flows.report.release_table import Area
 from flows.report.suppression_pattern import SuppressionPattern
-from flows.report.tables import build_tables, one_decimal
+from flows.report.tables import Table, build_tables, one_decimal
 from flows.report.wording import display_name, region_phrase
 from tests.release_cases import (
     CITY_OF_LONDON,
@@ -32,7 +32,9 @@ def release(totals: dict[str, tuple[int, int]] | None = None) -> ReleaseFigures:
     return release_from_totals(figures, seed=2)
 
 
-def tables_for(figures: ReleaseFigures, scope: Scope, pattern: SuppressionPattern = NONE) -> dict:
+def tables_for(
+    figures: ReleaseFigures, scope: Scope, pattern: SuppressionPattern = NONE
+) -> dict[str, Table]:
     return {t.name: t for t in build_tables(edition_data(figures, scope), pattern)}
 
 
