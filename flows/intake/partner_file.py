@@ -8,6 +8,7 @@ is safe to store and show."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from flows.core.errors import FileRejected
@@ -15,7 +16,7 @@ from flows.core.settings import Settings
 from flows.intake.crosstab.melted_file import CrosstabTable, crosstab_options, melt_grids
 from flows.intake.personal_data import check_headings, check_values
 from flows.intake.profiles import PartnerProfile
-from flows.intake.reading.cell_columns import CellTable
+from flows.intake.reading.cell_columns import CellTable, ReadResult
 from flows.intake.reading.contained_read import read_in_child
 from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
 
@@ -28,8 +29,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_request(path: Path, profile: PartnerProfile, settings: Settings) -> ReadRequest:
-    """What the reading child needs to know: the file, the profile's reading keys, the limits."""
+def read_request(path: Path, profile: PartnerProfile) -> ReadRequest:
+    """What the reading child needs to know: the file and the profile's reading keys."""
     return ReadRequest(
         path=path,
         layout=profile.layout,
@@ -38,19 +39,25 @@ def read_request(path: Path, profile: PartnerProfile, settings: Settings) -> Rea
         header_row=profile.header_row,
         encoding=profile.encoding,
         useful_columns=profile.max_useful_columns,
-        max_uncompressed_bytes=settings.max_uncompressed_bytes,
-        memory_bytes=settings.read_memory_mb * MB,
         profile_id=profile.id,
         options=crosstab_options(profile) if profile.layout == "crosstab" else {},
     )
 
 
-def read_limits(settings: Settings) -> ReadLimits:
-    return ReadLimits(
+def read_within_settings(request: ReadRequest, settings: Settings) -> ReadResult:
+    """The read in the child, bounded by the settings: the sizes its guards allow and the
+    memory, CPU and wall-clock limits of the child itself (one memory figure for both)."""
+    bounded = replace(
+        request,
+        max_uncompressed_bytes=settings.max_uncompressed_bytes,
         memory_bytes=settings.read_memory_mb * MB,
+    )
+    limits = ReadLimits(
+        memory_bytes=bounded.memory_bytes,
         cpu_seconds=settings.read_cpu_seconds,
         wall_seconds=settings.read_wall_seconds,
     )
+    return read_in_child(bounded, limits)
 
 
 def read_partner_file(
@@ -60,7 +67,7 @@ def read_partner_file(
     any failure is FileRejected (a profile that does not fit the file: ConfigurationError)."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
-    result = read_in_child(read_request(path, profile, settings), read_limits(settings))
+    result = read_within_settings(read_request(path, profile), settings)
     if profile.layout == "crosstab":  # its grids melted into counts rows
         return melt_grids(path.name, profile, result)
     table = result.table

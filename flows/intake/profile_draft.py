@@ -14,10 +14,9 @@ from flows.core.force_areas import ForceAreaResolver, load_force_areas, spelling
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
 from flows.intake.crosstab.draft import draft_crosstab
-from flows.intake.partner_file import read_limits
+from flows.intake.partner_file import read_within_settings
 from flows.intake.profiles import COUNTS_COLUMNS, OPTIONAL_COLUMNS, RECORDS_COLUMNS
-from flows.intake.reading.contained_read import read_in_child
-from flows.intake.reading.read_request import MB, ReadRequest
+from flows.intake.reading.read_request import ReadRequest
 
 Rows = list[list[object]]
 
@@ -118,14 +117,8 @@ def read_sample(path: Path, settings: Settings) -> SampleSheet:
     child like any partner file: a sample is a partner's file too."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
-    request = ReadRequest(
-        path=path,
-        layout="sample",
-        wanted=(),
-        max_uncompressed_bytes=settings.max_uncompressed_bytes,
-        memory_bytes=settings.read_memory_mb * MB,
-    )
-    sheets = read_in_child(request, read_limits(settings)).details["sheets"]
+    sample = ReadRequest(path=path, layout="sample", wanted=())
+    sheets = read_within_settings(sample, settings).details["sheets"]
     sheet, rows = sheets[0] if sheets else (None, [])
     return SampleSheet(path, sheet, rows, sheets)
 
@@ -191,10 +184,8 @@ def unknown_force_areas(
         wanted=(chosen["force_area"],),
         sheet=sample.sheet,
         header_row=header_row,
-        max_uncompressed_bytes=settings.max_uncompressed_bytes,
-        memory_bytes=settings.read_memory_mb * MB,
     )
-    table = read_in_child(request, read_limits(settings)).table
+    table = read_within_settings(request, settings).table
     resolver = ForceAreaResolver(load_force_areas())
     values = table.frame[chosen["force_area"]].dropna().astype(str).unique()
     return sorted(v for v in values if resolver.resolve(v) is None)[:50]
