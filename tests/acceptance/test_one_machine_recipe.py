@@ -1,9 +1,9 @@
-"""The README's one-machine Prefect recipe, typed in order on a fresh copy of the checkout.
+"""The one-machine Prefect recipe in docs/operations.md, typed in order on a fresh copy of the checkout.
 
 Nothing is prepared but an empty Postgres server of the test's own (roles are server-wide, so
 the suite's shared server will not do) and the partner files an operator would drop into the
-inbox. The commands are read from the README and must be exactly the ones below, so the README
-and this test cannot drift apart; only the server's address, the passwords and the Prefect port
+inbox. The commands are read from docs/operations.md and must be exactly the ones below, so the
+page and this test cannot drift apart; only the server's address, the passwords and the Prefect port
 are filled in. `make install` runs for real in the copy (from uv's cache when it is warm).
 """
 
@@ -47,17 +47,17 @@ RECIPE = [
 LONG_RUNNING = {"make server", "make worker"}  # "terminal 1" and "terminal 2": they never exit
 
 
-def readme_commands() -> list[str]:
-    """The commands of the README's one-machine block, comments and blank lines left out."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+def recipe_commands() -> list[str]:
+    """The commands of the operations page's one-machine block, comments and blank lines left out."""
+    text = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
     section = text.split("### Without containers (one machine)", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     commands = [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines()]
     return [command for command in commands if command and not command.startswith("#")]
 
 
-def test_the_readme_lists_exactly_these_commands() -> None:
-    assert readme_commands() == RECIPE
+def test_the_operations_page_lists_exactly_these_commands() -> None:
+    assert recipe_commands() == RECIPE
 
 
 def copy_checkout(destination: Path) -> Path:
@@ -109,7 +109,7 @@ def server_answers(port: int) -> bool:
 
 
 def drop_partner_files(inbox: Path) -> None:
-    """What the README's comment asks of the operator: partner files in inbox/<partner id>/."""
+    """What the recipe's comment asks of the operator: partner files in inbox/<partner id>/."""
     for demo in write_demo_files(inbox.parent / "received"):
         target = inbox / demo.partner_id / demo.path.name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""`helpline db init` and the README's SQL block on an empty Postgres server of the test's own.
+"""`helpline db init` and the SQL block in docs/operations.md on an empty Postgres server of the test's own.
 
 Roles belong to the whole server, so these tests cannot use the suite's shared one: there the
 roles already exist, and other sessions depend on them.
@@ -142,7 +142,7 @@ def test_db_init_sets_up_an_empty_server_in_order_and_can_be_repeated(
 
 
 def run_sql_block(server: Server, block: str, passwords: dict[str, str]) -> None:
-    """The README's statements in order, as psql would run them (\\connect switches database)."""
+    """The page's statements in order, as psql would run them (\\connect switches database)."""
     connection = server.admin()
     try:
         for statement in filter(None, (s.strip() for s in block.split(";"))):
@@ -159,13 +159,13 @@ def run_sql_block(server: Server, block: str, passwords: dict[str, str]) -> None
         connection.close()
 
 
-def test_the_readme_sql_block_works_on_an_empty_database_then_db_upgrade_as_the_migrator(
+def test_the_operations_sql_block_works_on_an_empty_database_then_db_upgrade_as_the_migrator(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Running as the application role", 1)[1]
+    page = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    section = page.split("## Running as the application role", 1)[1]
     block = section.split("```sql\n", 1)[1].split("```", 1)[0]
     passwords = {
         "MIGRATOR_PASSWORD": secrets.token_hex(8),

@@ -1,4 +1,4 @@
-"""Every spreadsheet format the README promises gives the same canonical rows as the .xlsx.
+"""Every spreadsheet format docs/partners.md promises gives the same canonical rows as the .xlsx.
 
 The .xls and .ods files are made by LibreOffice from an .xlsx the test writes; the .xlsm is
 that .xlsx with a macro part and the macro-enabled content type, as Excel saves one."""
