@@ -44,6 +44,11 @@ def say(line: str) -> None:
     out.print(line, markup=False)
 
 
+def warn(line: str) -> None:
+    """One line on stderr that does not stop the command."""
+    err.print(f"warning: {line}", markup=False)
+
+
 @contextmanager
 def reporting_interrupts() -> Iterator[None]:
     """Ctrl-C during an ingest says which file it stopped and that nothing of it was loaded.
@@ -126,12 +131,17 @@ def report(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Workbook path (default: output folder).")
     ] = None,
-    scope: Annotated[str, typer.Option(help="national, region:NAME or force:CODE.")] = "national",
+    scope: Annotated[
+        str,
+        typer.Option(
+            help="national, region:NAME or force:NAME (official name, ONS code or alias)."
+        ),
+    ] = "national",
 ) -> None:
     """Write the six-monthly workbook for one period (exit 1 if the period has no data)."""
     from flows.commands import run_report
 
-    raise typer.Exit(run_report(load_settings(), period, scope, out_file, say))
+    raise typer.Exit(run_report(load_settings(), period, scope, out_file, say, warn))
 
 
 @app.command()

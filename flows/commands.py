@@ -15,7 +15,7 @@ from flows.core.errors import DeliveryUnavailable, FileRejected, HelplineError
 from flows.core.migrations import ready_database
 from flows.core.periods import Period
 from flows.core.safe_text import clean_text
-from flows.core.settings import Settings
+from flows.core.settings import Settings, example_contact_warning, refuse_example_contact
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -90,7 +90,12 @@ def describe_edition(edition: Edition, say: Say) -> None:
 
 
 def run_report(
-    settings: Settings, period_text: str, scope_text: str, out: Path | None, say: Say
+    settings: Settings,
+    period_text: str,
+    scope_text: str,
+    out: Path | None,
+    say: Say,
+    warn: Say | None = None,
 ) -> int:
     from flows.core.scope import Scope
     from flows.report.edition import build_edition
@@ -98,6 +103,9 @@ def run_report(
     period, scope = Period.parse(period_text), Scope.parse(scope_text)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise HelplineError(f"{out.name}: the workbook must be written to a .xlsx file.")
+    warning = example_contact_warning(settings)
+    if warning is not None:
+        (warn or say)(warning)
     with ready_database(settings) as engine:
         edition = build_edition(engine, settings, period, scope, out)
         say(f"{period} ({scope}): {edition.suppressed_cells} cell(s) suppressed")
@@ -170,6 +178,8 @@ def run_backfill(
 
     first, last = Period.parse(start), Period.parse(end)
     periods = periods_between(first, last)  # reject a backwards range before connecting
+    if send:
+        refuse_example_contact(settings)
     with ready_database(settings) as engine:
         deliver = delivery_for_backfill(engine, settings) if send else None
         with progress_bar() as progress:
@@ -199,6 +209,7 @@ def run_send(
     from flows.delivery.recipients import load_recipients
 
     period = Period.parse(period_text)
+    refuse_example_contact(settings)
     recipients = load_recipients(settings.recipients_file)  # a bad file fails before connecting
     with ready_database(settings) as engine:
         results = send_period(

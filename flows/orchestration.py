@@ -27,7 +27,7 @@ from flows.core.migrations import ready_engine
 from flows.core.periods import Period, last_complete_period, periods_between
 from flows.core.safe_text import clean_text
 from flows.core.scope import Scope
-from flows.core.settings import Settings, load_settings
+from flows.core.settings import Settings, load_settings, refuse_example_contact
 from flows.report.backfill import PeriodResult
 
 if TYPE_CHECKING:  # the report's runs need not import the intake wing
@@ -261,6 +261,8 @@ def six_monthly_report(
     """
     try:
         settings = load_settings()
+        if send:
+            refuse_example_contact(settings)
         chosen = Period.parse(period) if period else last_complete_period()
         chosen_scope = Scope.parse(scope)
         engine = retrying(connect_database, settings)(settings)
@@ -282,6 +284,8 @@ def backfill(
     """Build each period's workbook in its own task run; a failed period stops no other."""
     try:
         settings = load_settings()
+        if send:
+            refuse_example_contact(settings)
         periods = periods_between(Period.parse(start), Period.parse(end))
         engine = retrying(connect_database, settings)(settings)
         step = retrying(backfill_period, settings)

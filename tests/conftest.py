@@ -119,6 +119,16 @@ def engine(migrated_engine: Engine) -> Engine:
     return migrated_engine
 
 
+# Sending refuses the example contact address (HELPLINE_CONTACT_EMAIL); the tests use their own.
+TEST_CONTACT_EMAIL = "statistics@helpline.test"
+
+
+@pytest.fixture(autouse=True)
+def contact_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Settings a test builds from the environment has a real contact address."""
+    monkeypatch.setenv("HELPLINE_CONTACT_EMAIL", TEST_CONTACT_EMAIL)
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
@@ -128,6 +138,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         inbox_dir=tmp_path / "inbox",
         output_dir=tmp_path / "output",
         recipients_file=tmp_path / "recipients.toml",
+        contact_email=TEST_CONTACT_EMAIL,
         _env_file=None,
     )
 
@@ -149,6 +160,7 @@ def helpline_env(settings: Settings, **extra: str) -> dict[str, str]:
         HELPLINE_INBOX_DIR=str(settings.inbox_dir),
         HELPLINE_OUTPUT_DIR=str(settings.output_dir),
         HELPLINE_RECIPIENTS_FILE=str(settings.recipients_file),
+        HELPLINE_CONTACT_EMAIL=settings.contact_email,
     )
     env.update(extra)
     return env

@@ -9,6 +9,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.core.errors import ConfigurationError
 
+# The default contact address: a placeholder, so that nothing is mailed out naming it.
+EXAMPLE_CONTACT_EMAIL = "analysis@example.org"
+_STILL_THE_EXAMPLE = f"HELPLINE_CONTACT_EMAIL is still the example address {EXAMPLE_CONTACT_EMAIL}"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -36,7 +40,7 @@ class Settings(BaseSettings):
     read_cpu_seconds: int = Field(default=120, ge=1)
     read_wall_seconds: float = Field(default=600, gt=0)
     organisation: str = "Helpline Network Analysis Team"
-    contact_email: str = "analysis@example.org"
+    contact_email: str = EXAMPLE_CONTACT_EMAIL
     # The Prefect flows' first retry delay in seconds, doubled for each later retry.
     retry_backoff_seconds: float = Field(default=5.0, ge=0, le=3600, allow_inf_nan=False)
 
@@ -58,3 +62,25 @@ def load_settings() -> Settings:
         first = error.errors()[0]
         name = "HELPLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
         raise ConfigurationError(f"{name}: {first['msg']}.") from None
+
+
+def uses_example_contact(settings: Settings) -> bool:
+    return settings.contact_email.strip().lower() == EXAMPLE_CONTACT_EMAIL
+
+
+def example_contact_warning(settings: Settings) -> str | None:
+    """For `helpline report`: a workbook for a look is fine, but say what its Cover names."""
+    if not uses_example_contact(settings):
+        return None
+    return (
+        f"{_STILL_THE_EXAMPLE}, which this workbook's Cover gives as the contact; "
+        "set it before sending."
+    )
+
+
+def refuse_example_contact(settings: Settings) -> None:
+    """Before any send: no recipient gets a workbook whose Cover names the placeholder."""
+    if uses_example_contact(settings):
+        raise ConfigurationError(
+            f"{_STILL_THE_EXAMPLE}; set it to the address recipients should write to, then send."
+        )

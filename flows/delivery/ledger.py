@@ -13,7 +13,7 @@ from flows.core.database import run_query, translate_database_errors
 from flows.core.errors import DeliveryUnavailable, HelplineError, NoDataForPeriod
 from flows.core.periods import LONDON, Period
 from flows.core.scope import Scope
-from flows.core.settings import Settings
+from flows.core.settings import Settings, refuse_example_contact
 from flows.delivery.mail import Mailer, build_message
 from flows.delivery.recipients import Recipient, group_by_scope
 from flows.report.edition import Edition, build_edition
@@ -166,6 +166,7 @@ def send_period(
     on_result: Callable[[DeliveryResult], object] | None = None,
 ) -> list[DeliveryResult]:
     """Build each distinct scope's workbook once (or reuse one in built) and deliver it."""
+    refuse_example_contact(settings)  # every send, by hand or scheduled, comes through here
     chosen = mailer or Mailer(settings)
     results: list[DeliveryResult] = []
     for scope, group in group_by_scope(recipients).items():

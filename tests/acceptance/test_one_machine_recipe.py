@@ -1,4 +1,5 @@
-"""The one-machine Prefect recipe in docs/operations.md, typed in order on a fresh copy of the checkout.
+"""The one-machine Prefect recipe in docs/operations.md, typed in order on a fresh copy of the
+checkout.
 
 Nothing is prepared but an empty Postgres server of the test's own (roles are server-wide, so
 the suite's shared server will not do) and the partner files an operator would drop into the
@@ -48,7 +49,7 @@ LONG_RUNNING = {"make server", "make worker"}  # "terminal 1" and "terminal 2": 
 
 
 def recipe_commands() -> list[str]:
-    """The commands of the operations page's one-machine block, comments and blank lines left out."""
+    """The commands of the one-machine block, comments and blank lines left out."""
     text = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
     section = text.split("### Without containers (one machine)", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]

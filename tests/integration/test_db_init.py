@@ -1,4 +1,5 @@
-"""`helpline db init` and the SQL block in docs/operations.md on an empty Postgres server of the test's own.
+"""`helpline db init` and the SQL block in docs/operations.md, on an empty Postgres server of
+the test's own.
 
 Roles belong to the whole server, so these tests cannot use the suite's shared one: there the
 roles already exist, and other sessions depend on them.

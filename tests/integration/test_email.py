@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import ssl
+import warnings
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -17,14 +19,18 @@ from openpyxl import load_workbook
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
+from flows.cli import main
 from flows.commands import delivery_for_backfill, ingest_files, run_send
 from flows.core.database import run_query
+from flows.core.errors import ConfigurationError
 from flows.core.periods import Period
 from flows.core.settings import Settings
+from flows.delivery.ledger import send_period
 from flows.delivery.mail import Mailer
+from flows.delivery.recipients import load_recipients
 from flows.demo import write_demo_files
 from flows.report.backfill import backfill
-from tests.conftest import DATA_TABLES, REPO
+from tests.conftest import DATA_TABLES, REPO, helpline_env
 from tests.loopback import Inbox, free_port, serving, starttls_login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -378,3 +384,116 @@ def test_the_application_role_can_use_the_ledger(ledger: Engine) -> None:
         run_query(connection, "finish_delivery", id=claimed, status="sent", detail="sent")
         assert again is None  # the same mailbox in other letter case is the same person
         assert run_query(connection, "find_delivery", **keys).one().status == "sent"
+
+
+EXAMPLE_CONTACT = "HELPLINE_CONTACT_EMAIL is still the example address analysis@example.org"
+
+
+def helpline_in_process(
+    args: list[str],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, str, str]:
+    """`helpline ARGS` in this process with these settings but the example contact address."""
+    env = helpline_env(settings, HELPLINE_CONTACT_EMAIL="analysis@example.org")
+    with monkeypatch.context() as patch, warnings.catch_warnings():
+        # A command's engine is meant to live until its process ends; here that is now.
+        warnings.simplefilter("ignore", ResourceWarning)
+        patch.chdir(settings.output_dir.parent)  # no .env from the checkout
+        for name, value in env.items():
+            if name.startswith("HELPLINE_"):
+                patch.setenv(name, value)
+        capsys.readouterr()
+        code = main(args)
+        gc.collect()
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_send_refuses_the_example_contact_address_in_one_line(
+    mail_settings: Settings,
+    ledger: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = helpline_in_process(
+        ["send", "--period", "2018-H1"], mail_settings, monkeypatch, capsys
+    )
+    assert result == (
+        1,
+        "",
+        f"error: {EXAMPLE_CONTACT}; set it to the address recipients should write to, then send.\n",
+    )
+    assert ledger_rows(ledger) == []
+    assert not (mail_settings.output_dir / "outbox").exists()
+
+
+def test_backfill_send_refuses_the_example_contact_address_before_any_period(
+    mail_settings: Settings,
+    ledger: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["backfill", "--from", "2018-H1", "--to", "2018-H1", "--send"]
+    code, out, err = helpline_in_process(args, mail_settings, monkeypatch, capsys)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"error: {EXAMPLE_CONTACT}; set it to the address recipients should write to, then send."
+    ]
+    assert ledger_rows(ledger) == []
+    assert not mail_settings.output_dir.exists() or not any(mail_settings.output_dir.iterdir())
+
+
+def test_every_send_of_a_flow_refuses_the_example_contact_address(
+    mail_settings: Settings, ledger: Engine
+) -> None:
+    """send_period is what the scheduled report and a backfill with send=true go through."""
+    example = mail_settings.model_copy(update={"contact_email": "analysis@example.org"})
+    recipients = load_recipients(example.recipients_file)
+    with pytest.raises(ConfigurationError) as refused:
+        send_period(ledger, example, Period.parse("2018-H1"), recipients, force=False)
+    assert refused.value.message == (
+        f"{EXAMPLE_CONTACT}; set it to the address recipients should write to, then send."
+    )
+    assert ledger_rows(ledger) == []
+
+
+def test_report_warns_about_the_example_contact_address_and_writes_the_workbook(
+    mail_settings: Settings,
+    ledger: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_file = mail_settings.output_dir / "look.xlsx"
+    args = ["report", "--period", "2018-H1", "--out", str(out_file)]
+    code, out, err = helpline_in_process(args, mail_settings, monkeypatch, capsys)
+    assert code == 0, err
+    assert err == (
+        f"warning: {EXAMPLE_CONTACT}, which this workbook's Cover gives as the contact; set it "
+        "before sending.\n"
+    )
+    assert out.startswith("2018-H1 (national): ")
+    cover = load_workbook(out_file)["Cover"]
+    texts = [cell.value for row in cover.iter_rows() for cell in row if cell.value]
+    assert "Contact: analysis@example.org." in texts
+
+
+def test_report_with_a_real_contact_address_does_not_warn(
+    mail_settings: Settings,
+    ledger: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_file = mail_settings.output_dir / "real.xlsx"
+    monkeypatch.chdir(mail_settings.output_dir.parent)
+    for name, value in helpline_env(mail_settings).items():
+        if name.startswith("HELPLINE_"):
+            monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        code = main(["report", "--period", "2018-H1", "--out", str(out_file)])
+        gc.collect()
+    captured = capsys.readouterr()
+    assert (code, captured.err) == (0, "")

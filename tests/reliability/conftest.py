@@ -98,6 +98,7 @@ def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None
         "HELPLINE_STATE_DIR": str(settings.state_dir),
         "HELPLINE_INBOX_DIR": str(settings.inbox_dir),
         "HELPLINE_RECIPIENTS_FILE": str(settings.recipients_file),
+        "HELPLINE_CONTACT_EMAIL": settings.contact_email,
     }.items():
         monkeypatch.setenv(key, value)
 

@@ -56,6 +56,5 @@ def test_the_file_copied_to_env_gives_the_defaults(
 ) -> None:
     for name in Settings.model_fields:
         monkeypatch.delenv(f"HELPLINE_{name.upper()}", raising=False)
-    copied = Settings(_env_file=EXAMPLE)  # type: ignore[call-arg]
-    assert copied.model_dump() == Settings(_env_file=None).model_dump()  # type: ignore[call-arg]
-
+    copied = Settings(_env_file=EXAMPLE)
+    assert copied.model_dump() == Settings(_env_file=None).model_dump()
