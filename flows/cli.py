@@ -295,8 +295,8 @@ def _unexpected(error: Exception) -> int:
     The file is new each time (mkstemp), never a fixed name in the shared temporary folder: two
     runs at once would race for it, and a planted symlink there would be written through.
     """
-    from flows.core.database import redact_url
-    from flows.core.error_details import save_traceback
+    from flows.core.errors import save_traceback
+    from flows.core.safe_text import redact_url
 
     details = save_traceback(error)
     where = f"; details in {details}" if details is not None else ""

@@ -138,7 +138,8 @@ def run_demo(settings: Settings, say: Say) -> int:
 
 
 def run_status(settings: Settings, say: Say) -> int:
-    from flows.core.database import redact_url, run_query
+    from flows.core.database import run_query
+    from flows.core.safe_text import redact_url
 
     with ready_database(settings) as engine:
         say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")

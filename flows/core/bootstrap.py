@@ -23,12 +23,12 @@ from flows.core.database import (
     driver_connection,
     first_line,
     open_engine,
-    redact_url,
     run_query,
 )
 from flows.core.errors import ConfigurationError, HelplineError
 from flows.core.migrations import pending_migrations, upgrade
 from flows.core.resources import load_sql
+from flows.core.safe_text import redact_url
 from flows.core.settings import Settings
 
 OWNER, APP = "helpline_owner", "helpline_app"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,22 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from flows.core.database_errors import classify
-from flows.core.errors import ConfigurationError, DatabaseUnavailable, FileRejected
+from flows.core.errors import (
+    ConfigurationError,
+    DatabaseUnavailable,
+    FileRejected,
+    classify_database_error,
+)
 from flows.core.resources import load_sql
+from flows.core.safe_text import redact_url
 from flows.core.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Passwords reach text in two shapes: user:password@ (the user may be empty) and a
-# password=... query or conninfo parameter; both are redacted wherever they appear in the text.
-_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.I)
-_PASSWORD_PARAMETER = re.compile(r"(?P<key>\b(?:ssl)?password=)[^&\s'\"]*", re.I)
-
-
-def redact_url(text: str) -> str:
-    """The text with any database password replaced by ***, safe to print or log."""
-    return _PASSWORD_PARAMETER.sub(r"\g<key>***", _PASSWORD_IN_URL.sub(r"\g<scheme>:***@", text))
 
 
 def embedded_database_url(state_dir: Path) -> str:
@@ -94,7 +88,7 @@ def open_engine(settings: Settings) -> Engine:
     except OperationalError as error:
         engine.dispose()
         reason = redact_url(first_line(error.orig))
-        if classify(error.orig) == "configuration":
+        if classify_database_error(error.orig) == "configuration":
             raise ConfigurationError(
                 f"Cannot use the database at {redact_url(url)}: {reason}. Check "
                 "HELPLINE_DATABASE_URL (database name, user and password); retrying will not help."
@@ -135,7 +129,7 @@ def translate_database_errors(action: str, *, data_is_the_files: bool = False) -
         # COPY runs on the driver's own cursor, so its errors arrive unwrapped by SQLAlchemy.
         original: BaseException | None = error.orig if isinstance(error, DBAPIError) else error
         invalidated = isinstance(error, DBAPIError) and error.connection_invalidated
-        kind = "transient" if invalidated else classify(original)
+        kind = "transient" if invalidated else classify_database_error(original)
         reason = redact_url(first_line(original))
         if kind == "data" and data_is_the_files:
             raise FileRejected(

@@ -75,3 +75,14 @@ def one_line(text: str) -> str:
     text goes through clean_text instead, so that what it holds stays visible.
     """
     return " ".join(UNSAFE_CHARACTERS.sub(" ", text).split())
+
+
+# Passwords reach text in two shapes: user:password@ (the user may be empty) and a
+# password=... query or conninfo parameter; both are redacted wherever they appear in the text.
+_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.I)
+_PASSWORD_PARAMETER = re.compile(r"(?P<key>\b(?:ssl)?password=)[^&\s'\"]*", re.I)
+
+
+def redact_url(text: str) -> str:
+    """The text with any database password replaced by ***, safe to print or log."""
+    return _PASSWORD_PARAMETER.sub(r"\g<key>***", _PASSWORD_IN_URL.sub(r"\g<scheme>:***@", text))

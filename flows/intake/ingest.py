@@ -16,8 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows.core.canonical import NormalisedFile
-from flows.core.error_details import save_traceback
-from flows.core.errors import ConfigurationError, FileRejected, HelplineError, Interrupted
+from flows.core.errors import (
+    ConfigurationError,
+    FileRejected,
+    HelplineError,
+    Interrupted,
+    save_traceback,
+)
 from flows.core.file_names import fitted_name
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text, shortened
@@ -32,8 +37,8 @@ from flows.intake.reading.cell_columns import CellTable
 from flows.intake.reading.contained_read import prepare_reader
 from flows.intake.reading.header_tables import RawTable
 from flows.intake.validation import ValidationReport, rows_to_keep, validate_file
-from flows.ledger.entries import LedgerEntry, earlier_copy, record_duplicate, record_rejection
 from flows.ledger.loading import load_submission, refs_loaded_elsewhere, staging_frame
+from flows.ledger.submissions import LedgerEntry, earlier_copy, record_duplicate, record_rejection
 
 Stage = Callable[[str], object]
 MAX_REASON_CHARACTERS = 1_000  # a reason quotes at most a few hundred characters of the file

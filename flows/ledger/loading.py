@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from flows.core.canonical import NormalisedFile
 from flows.core.database import driver_connection, run_query, translate_database_errors
 from flows.core.errors import DatabaseUnavailable
-from flows.ledger.entries import (
+from flows.ledger.submissions import (
     LedgerEntry,
     as_duplicate,
     find_duplicate,

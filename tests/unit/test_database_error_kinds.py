@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.core.database_errors import classify
+from flows.core.errors import classify_database_error
 
 
 class Failure(Exception):
@@ -45,5 +45,5 @@ class Failure(Exception):
         ("something nobody has seen before", None, "transient"),
     ],
 )
-def test_classify(text: str, sqlstate: str | None, kind: str) -> None:
-    assert classify(Failure(text, sqlstate)) == kind
+def test_classify_database_error(text: str, sqlstate: str | None, kind: str) -> None:
+    assert classify_database_error(Failure(text, sqlstate)) == kind
