@@ -31,15 +31,6 @@ class Scope:
         return self.kind if self.kind == "national" else f"{self.kind}:{self.value}"
 
     @property
-    def force_codes(self) -> list[str]:
-        areas = load_force_areas()
-        if self.kind == "region":
-            return [area.code for area in areas if area.region == self.value]
-        if self.kind == "force":
-            return [self.value]
-        return [area.code for area in areas]
-
-    @property
     def slug(self) -> str:
         return (
             "national"

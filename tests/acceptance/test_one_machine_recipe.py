@@ -26,8 +26,8 @@ import pytest
 from openpyxl import load_workbook
 
 from flows.demo import write_demo_files
-from tests.loopback import free_port
-from tests.postgres_cluster import empty_postgres_server
+from tests.support.loopback import free_port
+from tests.support.postgres_cluster import empty_postgres_server
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from flows.core.settings import Settings
-from tests.partner_files import COUNTS_PROFILE, write_profile
+from tests.support.partner_files import COUNTS_PROFILE, write_profile
 
 pytestmark = pytest.mark.integration
 

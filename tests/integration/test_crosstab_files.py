@@ -19,9 +19,9 @@ from flows.intake.ingest import ingest_file
 from flows.intake.profiles import find_profile
 from flows.report.edition import build_edition
 from tests.conftest import DATA_TABLES
-from tests.db_state import current_totals, ledger
-from tests.office import convert
-from tests.partner_files import (
+from tests.support.db_state import current_totals, ledger
+from tests.support.office import convert
+from tests.support.partner_files import (
     CHANNELS_PROFILE,
     CROSSTAB_PROFILE,
     SHEET_MONTHS_PROFILE,

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from flows.core.database import open_engine
 from flows.core.errors import ConfigurationError, DatabaseUnavailable
 from flows.core.settings import Settings
-from tests.loopback import free_port
+from tests.support.loopback import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from flows.cli import main
-from tests.postgres_cluster import empty_postgres_server
+from tests.support.postgres_cluster import empty_postgres_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]

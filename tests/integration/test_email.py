@@ -31,7 +31,7 @@ from flows.delivery.recipients import load_recipients
 from flows.demo import write_demo_files
 from flows.report.backfill import backfill
 from tests.conftest import DATA_TABLES, REPO, helpline_env
-from tests.loopback import Inbox, free_port, serving, starttls_login
+from tests.support.loopback import Inbox, free_port, serving, starttls_login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 PASSWORD = "s3cr3t-Pa55"

@@ -16,8 +16,8 @@ from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.intake.normalise import normalise
 from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.readers import read_table
-from tests.office import convert
-from tests.partner_files import write_xlsx
+from tests.support.office import convert
+from tests.support.partner_files import write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import find_profile
-from tests.db_state import current_totals, ledger, row_counts
-from tests.partner_files import records, write_xlsx
+from tests.support.db_state import current_totals, ledger, row_counts
+from tests.support.partner_files import records, write_xlsx
 
 HELPLINE = Path(sys.executable).parent / "helpline"
 JUL, AUG, JAN, FEB, JUL18 = (

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 
 from flows.cli import main
 from flows.core.settings import Settings
-from tests.db_state import ledger, row_counts
-from tests.partner_files import (
+from tests.support.db_state import ledger, row_counts
+from tests.support.partner_files import (
     CHANNELS_PROFILE,
     COUNTS_PROFILE,
     CROSSTAB_PROFILE,

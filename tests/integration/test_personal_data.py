@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.profiles import find_profile
-from tests.db_state import ledger, row_counts
-from tests.partner_files import HEADINGS, write_csv
+from tests.support.db_state import ledger, row_counts
+from tests.support.partner_files import HEADINGS, write_csv
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROWS = 100_000

@@ -44,9 +44,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from flows.core.settings import Settings
 from tests.conftest import helpline_env
-from tests.db_proxy import dropping_proxy, upstream
-from tests.loopback import Inbox, free_port, serving
-from tests.partner_files import HEADINGS, records, write_xlsx
+from tests.support.db_proxy import dropping_proxy, upstream
+from tests.support.loopback import Inbox, free_port, serving
+from tests.support.partner_files import HEADINGS, records, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -16,7 +16,7 @@ from flows.demo import force_totals, write_nw_helpline
 from flows.intake.profile_draft import draft_profile
 from flows.intake.profiles import load_profile
 from tests.conftest import helpline_env
-from tests.partner_files import (
+from tests.support.partner_files import (
     MONTH_SHEETS,
     TWO_ROW_HEADING,
     down_across,

@@ -18,8 +18,8 @@ from flows.core.settings import Settings
 from flows.demo import write_demo_files
 from flows.report.disclosure_audit import DisclosureAuditFailed
 from flows.report.edition import build_edition, read_release
-from tests import independent_audit
 from tests.legacy.per_workbook import legacy_editions
+from tests.support import independent_audit
 
 pytestmark = pytest.mark.integration
 PERIOD = Period(2018, 1)

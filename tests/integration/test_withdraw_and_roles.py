@@ -15,8 +15,8 @@ from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.profiles import find_profile
 from flows.ledger.submissions import list_submissions, withdraw_submission
-from tests.db_state import current_totals, ledger
-from tests.partner_files import records, write_xlsx
+from tests.support.db_state import current_totals, ledger
+from tests.support.partner_files import records, write_xlsx
 
 JAN, FEB = date(2018, 1, 1), date(2018, 2, 1)
 

@@ -14,7 +14,7 @@ from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.demo import write_demo_files
 from flows.report.edition import build_edition
-from tests.office import convert, render_pages
+from tests.support.office import convert, render_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

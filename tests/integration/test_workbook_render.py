@@ -22,7 +22,7 @@ from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.demo import write_demo_files
 from flows.report.edition import build_edition
-from tests.office import convert, overprinted, page_words, render_pages, svg_page
+from tests.support.office import convert, overprinted, page_words, render_pages, svg_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

@@ -217,7 +217,7 @@ def expected_counts(partner: str = "t-counts") -> dict[tuple[str, date, str], in
 
 
 def write_counts_file(folder: Path, name: str = "counts.xlsx") -> Path:
-    from tests.partner_files import write_xlsx
+    from tests.support.partner_files import write_xlsx
 
     return write_xlsx(folder / name, counts_rows(), headings=["Month", "Force", "Contacts"])
 

@@ -17,8 +17,6 @@ from sqlalchemy.engine import Engine
 
 from flows.core.settings import Settings
 from tests.conftest import helpline_env
-from tests.db_state import current_totals, ledger
-from tests.partner_files import records, write_xlsx
 from tests.reliability.conftest import (
     CaseLog,
     finish,
@@ -26,6 +24,8 @@ from tests.reliability.conftest import (
     one_line,
     start_helpline,
 )
+from tests.support.db_state import current_totals, ledger
+from tests.support.partner_files import records, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -1,7 +1,8 @@
 """Faults: the database down or killed mid-load, an unwritable or full disk, a killed worker.
 
-After each fault the data is checked with exact figures (tests/db_state.py), not just exit codes:
-a failure part-way must leave the database exactly as before, and trying again must work.
+After each fault the data is checked with exact figures (tests/support/db_state.py), not just
+exit codes: a failure part-way must leave the database exactly as before, and trying again must
+work.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.profiles import find_profile
 from tests.conftest import helpline_env
-from tests.db_state import current_totals, ledger, row_counts
-from tests.partner_files import records, write_csv, write_xlsx
 from tests.reliability.conftest import (
     HELPLINE,
     SECRET,
@@ -41,6 +40,8 @@ from tests.reliability.conftest import (
     run_main,
     start_helpline,
 )
+from tests.support.db_state import current_totals, ledger, row_counts
+from tests.support.partner_files import records, write_csv, write_xlsx
 
 pytestmark = [pytest.mark.integration]
 

@@ -30,7 +30,6 @@ from flows.core.errors import ConfigurationError
 from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.profiles import find_profile
-from tests.partner_files import HEADINGS, records, write_xlsx
 from tests.reliability.conftest import (
     FUZZ_EXAMPLES,
     CaseLog,
@@ -40,6 +39,7 @@ from tests.reliability.conftest import (
     fuzz_timeout,
     run_main,
 )
+from tests.support.partner_files import HEADINGS, records, write_xlsx
 
 pytestmark = [pytest.mark.integration]
 

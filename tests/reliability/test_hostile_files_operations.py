@@ -31,8 +31,6 @@ from flows.intake import ingest as ingest_module
 from flows.intake.inbox import SweepResult
 from flows.intake.outcome import IngestOutcome
 from tests.conftest import helpline_env
-from tests.db_state import current_totals, ledger, row_counts
-from tests.partner_files import records, write_xlsx
 from tests.reliability.conftest import (
     CaseLog,
     CliResult,
@@ -42,6 +40,8 @@ from tests.reliability.conftest import (
     run_main,
     start_helpline,
 )
+from tests.support.db_state import current_totals, ledger, row_counts
+from tests.support.partner_files import records, write_xlsx
 
 pytestmark = [pytest.mark.integration]
 

@@ -28,9 +28,9 @@ from sqlalchemy.engine import Engine
 from flows.core.settings import Settings
 from flows.intake.reading.size_guards import column_letters
 from tests.conftest import helpline_env
-from tests.db_state import current_totals, ledger, row_counts
-from tests.partner_files import HEADINGS, records, write_xlsx
 from tests.reliability.conftest import CaseLog
+from tests.support.db_state import current_totals, ledger, row_counts
+from tests.support.partner_files import HEADINGS, records, write_xlsx
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

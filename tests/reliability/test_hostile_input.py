@@ -30,8 +30,6 @@ from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import find_profile
-from tests.db_state import current_totals, ledger, row_counts
-from tests.partner_files import COUNTS_PROFILE, HEADINGS, records, write_profile, write_xlsx
 from tests.reliability.conftest import (
     CaseLog,
     assert_clean_outcome,
@@ -41,6 +39,8 @@ from tests.reliability.conftest import (
     run_main,
     table_names,
 )
+from tests.support.db_state import current_totals, ledger, row_counts
+from tests.support.partner_files import COUNTS_PROFILE, HEADINGS, records, write_profile, write_xlsx
 
 pytestmark = [pytest.mark.integration]
 

@@ -17,7 +17,6 @@ from psycopg import sql
 from sqlalchemy.engine import Engine
 
 from flows.core.settings import Settings
-from tests.db_state import current_totals, ledger
 from tests.reliability.conftest import (
     SECRET,
     CaseLog,
@@ -28,6 +27,7 @@ from tests.reliability.conftest import (
     table_names,
     write_counts_file,
 )
+from tests.support.db_state import current_totals, ledger
 
 pytestmark = [pytest.mark.integration]
 

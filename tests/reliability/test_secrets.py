@@ -28,8 +28,6 @@ from sqlalchemy.engine import Engine
 from flows.commands import run_send
 from flows.core.settings import Settings
 from flows.delivery.mail import Mailer
-from tests.loopback import Inbox, free_port, serving, starttls_login
-from tests.partner_files import records, write_xlsx
 from tests.reliability.conftest import (
     SECRET,
     CaseLog,
@@ -39,6 +37,8 @@ from tests.reliability.conftest import (
     run_main,
     write_counts_file,
 )
+from tests.support.loopback import Inbox, free_port, serving, starttls_login
+from tests.support.partner_files import records, write_xlsx
 
 pytestmark = [pytest.mark.integration]
 

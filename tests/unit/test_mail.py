@@ -26,7 +26,7 @@ from flows.delivery.mail import (
 )
 from flows.delivery.recipients import Recipient, load_recipients, parse_recipients
 from flows.report.edition import Edition
-from tests.loopback import free_port
+from tests.support.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "s3cr3t-Pa55"

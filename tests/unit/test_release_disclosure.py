@@ -1,7 +1,7 @@
 """One pattern for the whole release, checked by an attacker holding every edition.
 
 Each case lays out all editions of a release with the production tables and audits them with
-tests/independent_audit.py, which shares no code with the report's disclosure control. The
+tests/support/independent_audit.py, which shares no code with the report's disclosure control. The
 per-workbook pattern the report used before is kept (tests/legacy) to show the audit fails it.
 """
 
@@ -24,9 +24,9 @@ from flows.report.release_audit import audit_editions, audit_release, release_ta
 from flows.report.release_table import Area
 from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.tables import Table
-from tests import independent_audit
 from tests.legacy.per_workbook import legacy_editions
-from tests.release_cases import (
+from tests.support import independent_audit
+from tests.support.release_cases import (
     CITY_OF_LONDON,
     METROPOLITAN,
     PERIOD,

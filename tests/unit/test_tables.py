@@ -9,7 +9,7 @@ from flows.report.release_table import Area
 from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.tables import Table, build_tables, one_decimal
 from flows.report.wording import display_name, region_phrase
-from tests.release_cases import (
+from tests.support.release_cases import (
     CITY_OF_LONDON,
     PERIOD,
     new_pattern,

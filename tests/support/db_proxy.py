@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 
 import sqlalchemy as sa
 
-from tests.loopback import free_port
+from tests.support.loopback import free_port
 
 Connect = Callable[[], socket.socket]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.loopback import free_port
+from tests.support.loopback import free_port
 
 
 def postgres_binaries() -> Path:

@@ -1,0 +1,1 @@
+"""Helpers the tests share: servers on loopback, partner files, database state, audits."""
