@@ -8,6 +8,7 @@ but ingest pays for Great Expectations (tests/integration/test_command_imports.p
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,8 @@ def run_report(
     from flows.report.edition import build_edition
 
     period, scope = Period.parse(period_text), Scope.parse(scope_text)
+    if scope.kind == "force":  # a name or alias was resolved: say to which area
+        say(f"{scope_text.strip()} is {scope.label} ({scope.value})")
     if out is not None and out.suffix.lower() != ".xlsx":
         raise HelplineError(f"{out.name}: the workbook must be written to a .xlsx file.")
     warning = example_contact_warning(settings)
@@ -137,6 +140,11 @@ def run_demo(settings: Settings, say: Say) -> int:
         return 0
 
 
+def month_words(month: date | None) -> str:
+    """A month as a person writes it, 'Jul 2017'; '-' for none."""
+    return "-" if month is None else f"{month:%b %Y}"
+
+
 def run_status(settings: Settings, say: Say) -> int:
     from flows.core.database import run_query
     from flows.core.safe_text import redact_url
@@ -151,8 +159,8 @@ def run_status(settings: Settings, say: Say) -> int:
         for row in partners:
             say(
                 f"{row.partner_id}: {row.loaded} loaded, {row.rejected} rejected, "
-                f"{row.duplicates} duplicate; months {row.first_month or '-'} to "
-                f"{row.last_month or '-'} ({row.months} month(s)); "
+                f"{row.duplicates} duplicate; months {month_words(row.first_month)} to "
+                f"{month_words(row.last_month)} ({row.months} month(s)); "
                 f"last file {row.last_received:%Y-%m-%d %H:%M}"
             )
         for row in editions:

@@ -265,6 +265,8 @@ def six_monthly_report(
             refuse_example_contact(settings)
         chosen = Period.parse(period) if period else last_complete_period()
         chosen_scope = Scope.parse(scope)
+        if chosen_scope.kind == "force":  # a name or alias was resolved: say to which area
+            get_run_logger().info("%s is %s (%s)", scope, chosen_scope.label, chosen_scope.value)
         engine = retrying(connect_database, settings)(settings)
         edition = retrying(build_workbook, settings)(engine, settings, chosen, chosen_scope)
         publish_edition_artifacts(edition)

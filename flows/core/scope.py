@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.core.errors import HelplineError
-from flows.core.force_areas import load_force_areas, region_names
+from flows.core.force_areas import ForceAreaResolver, load_force_areas, region_names
 
 
 @dataclass(frozen=True)
@@ -15,16 +15,27 @@ class Scope:
 
     @classmethod
     def parse(cls, text: str) -> Scope:
+        """national, region:NAME, or force:NAME where NAME is an official name, an ONS code or
+        an alias from the reference data (never a partner's own spelling); a force is kept as
+        its code, so one area is one scope whatever it was called."""
         kind, _, value = text.strip().partition(":")
         if kind == "national" and not value:
             return cls("national")
         if kind == "region" and value in region_names():
             return cls("region", value)
-        if kind == "force" and value in {area.code for area in load_force_areas()}:
-            return cls("force", value)
+        if kind == "force":
+            code = ForceAreaResolver(load_force_areas()).resolve(value)
+            if code is None:
+                raise HelplineError(
+                    f"{text!r} is not a police force area of England and Wales; give its "
+                    "official name, ONS code or a known alias, e.g. force:Lancashire or "
+                    "force:E23000003."
+                )
+            return cls("force", code)
         raise HelplineError(
             f"{text!r} is not a scope; use national, region:NAME (one of "
-            f"{', '.join(region_names())}) or force:CODE (an ONS code such as E23000003)."
+            f"{', '.join(region_names())}) or force:NAME (a police force area's name or ONS "
+            "code, such as force:Lancashire or force:E23000003)."
         )
 
     def __str__(self) -> str:

@@ -52,7 +52,7 @@ def _parse_scope(value: object) -> Scope:
     if isinstance(value, Scope):
         return Scope.parse(str(value))  # re-checked: a hand-made Scope could name no real area
     if not isinstance(value, str):
-        raise ValueError("must be text: national, region:NAME or force:CODE")
+        raise ValueError("must be text: national, region:NAME or force:NAME")
     try:
         return Scope.parse(value)
     except HelplineError as error:

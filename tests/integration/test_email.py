@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import logging
 import ssl
-import warnings
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,7 +17,6 @@ from openpyxl import load_workbook
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from flows.cli import main
 from flows.commands import delivery_for_backfill, ingest_files, run_send
 from flows.core.database import run_query
 from flows.core.errors import ConfigurationError
@@ -31,6 +28,7 @@ from flows.delivery.recipients import load_recipients
 from flows.demo import write_demo_files
 from flows.report.backfill import backfill
 from tests.conftest import DATA_TABLES, REPO, helpline_env
+from tests.support.cli_run import helpline_in_process
 from tests.support.loopback import Inbox, free_port, serving, starttls_login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -389,26 +387,15 @@ def test_the_application_role_can_use_the_ledger(ledger: Engine) -> None:
 EXAMPLE_CONTACT = "HELPLINE_CONTACT_EMAIL is still the example address analysis@example.org"
 
 
-def helpline_in_process(
+def helpline_with_example_contact(
     args: list[str],
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> tuple[int, str, str]:
-    """`helpline ARGS` in this process with these settings but the example contact address."""
+    """`helpline ARGS` with these settings but the example contact address."""
     env = helpline_env(settings, HELPLINE_CONTACT_EMAIL="analysis@example.org")
-    with monkeypatch.context() as patch, warnings.catch_warnings():
-        # A command's engine is meant to live until its process ends; here that is now.
-        warnings.simplefilter("ignore", ResourceWarning)
-        patch.chdir(settings.output_dir.parent)  # no .env from the checkout
-        for name, value in env.items():
-            if name.startswith("HELPLINE_"):
-                patch.setenv(name, value)
-        capsys.readouterr()
-        code = main(args)
-        gc.collect()
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return helpline_in_process(args, env, settings.output_dir.parent, monkeypatch, capsys)
 
 
 def test_send_refuses_the_example_contact_address_in_one_line(
@@ -417,7 +404,7 @@ def test_send_refuses_the_example_contact_address_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    result = helpline_in_process(
+    result = helpline_with_example_contact(
         ["send", "--period", "2018-H1"], mail_settings, monkeypatch, capsys
     )
     assert result == (
@@ -436,7 +423,7 @@ def test_backfill_send_refuses_the_example_contact_address_before_any_period(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     args = ["backfill", "--from", "2018-H1", "--to", "2018-H1", "--send"]
-    code, out, err = helpline_in_process(args, mail_settings, monkeypatch, capsys)
+    code, out, err = helpline_with_example_contact(args, mail_settings, monkeypatch, capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"error: {EXAMPLE_CONTACT}; set it to the address recipients should write to, then send."
@@ -467,7 +454,7 @@ def test_report_warns_about_the_example_contact_address_and_writes_the_workbook(
 ) -> None:
     out_file = mail_settings.output_dir / "look.xlsx"
     args = ["report", "--period", "2018-H1", "--out", str(out_file)]
-    code, out, err = helpline_in_process(args, mail_settings, monkeypatch, capsys)
+    code, out, err = helpline_with_example_contact(args, mail_settings, monkeypatch, capsys)
     assert code == 0, err
     assert err == (
         f"warning: {EXAMPLE_CONTACT}, which this workbook's Cover gives as the contact; set it "
@@ -486,14 +473,8 @@ def test_report_with_a_real_contact_address_does_not_warn(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out_file = mail_settings.output_dir / "real.xlsx"
-    monkeypatch.chdir(mail_settings.output_dir.parent)
-    for name, value in helpline_env(mail_settings).items():
-        if name.startswith("HELPLINE_"):
-            monkeypatch.setenv(name, value)
-    capsys.readouterr()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        code = main(["report", "--period", "2018-H1", "--out", str(out_file)])
-        gc.collect()
-    captured = capsys.readouterr()
-    assert (code, captured.err) == (0, "")
+    args = ["report", "--period", "2018-H1", "--out", str(out_file)]
+    env = helpline_env(mail_settings)
+    folder = mail_settings.output_dir.parent
+    code, _, err = helpline_in_process(args, env, folder, monkeypatch, capsys)
+    assert (code, err) == (0, "")
