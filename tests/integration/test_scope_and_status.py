@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 from flows.commands import ingest_files
 from flows.core.settings import Settings
 from flows.demo import write_demo_files
-from tests.conftest import helpline_env
 from tests.support.cli_run import helpline_in_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -26,16 +25,6 @@ def demo_loaded(engine: Engine, settings: Settings, tmp_path: Path) -> Settings:
     return settings
 
 
-def helpline(
-    args: list[str],
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> tuple[int, str, str]:
-    env = helpline_env(settings)
-    return helpline_in_process(args, env, settings.output_dir.parent, monkeypatch, capsys)
-
-
 def test_a_force_named_or_aliased_is_one_edition_under_its_code(
     demo_loaded: Settings,
     engine: Engine,
@@ -44,7 +33,7 @@ def test_a_force_named_or_aliased_is_one_edition_under_its_code(
 ) -> None:
     out = demo_loaded.output_dir
     by_alias = ["report", "--period", "2018-H1", "--scope", "force:lancs"]
-    code, stdout, stderr = helpline(
+    code, stdout, stderr = helpline_in_process(
         [*by_alias, "--out", str(out / "a.xlsx")], demo_loaded, monkeypatch, capsys
     )
     assert (code, stderr) == (0, "")
@@ -53,7 +42,7 @@ def test_a_force_named_or_aliased_is_one_edition_under_its_code(
         "2018-H1 (force:E23000003): " + stdout.splitlines()[1].split(": ", 1)[1],
     ]
     by_code = ["report", "--period", "2018-H1", "--scope", "force:E23000003"]
-    code, stdout, _ = helpline(
+    code, stdout, _ = helpline_in_process(
         [*by_code, "--out", str(out / "b.xlsx")], demo_loaded, monkeypatch, capsys
     )
     assert code == 0
@@ -69,7 +58,7 @@ def test_a_partners_own_spelling_is_refused_in_one_line(
     demo_loaded: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["report", "--period", "2018-H1", "--scope", "force:Manchester Met"]
-    assert helpline(args, demo_loaded, monkeypatch, capsys) == (
+    assert helpline_in_process(args, demo_loaded, monkeypatch, capsys) == (
         1,
         "",
         "error: 'force:Manchester Met' is not a police force area of England and Wales; give "
@@ -94,7 +83,7 @@ def test_status_writes_months_as_a_person_does(
             ).all()
         )
     assert sorted(received) == ["national-chat", "nw-helpline", "police-referrals"]
-    code, stdout, stderr = helpline(["status"], demo_loaded, monkeypatch, capsys)
+    code, stdout, stderr = helpline_in_process(["status"], demo_loaded, monkeypatch, capsys)
     assert (code, stderr) == (0, "")
     assert stdout.splitlines()[1:] == [
         f"{partner}: 1 loaded, 0 rejected, 0 duplicate; months Jul 2017 to Jun 2018 "

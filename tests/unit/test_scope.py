@@ -29,23 +29,26 @@ def test_a_force_by_any_reference_spelling_is_one_scope_kept_as_its_code(text: s
     )
 
 
-def test_a_partners_own_spelling_is_not_a_scope() -> None:
-    # "Manchester Met" is how nw-helpline's profile spells Greater Manchester; only the profile
-    # may say so, not a command line.
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # "Manchester Met" is how nw-helpline's profile spells Greater Manchester; only that
+        # profile may say so, not a command line.
+        (
+            "force:Manchester Met",
+            "'force:Manchester Met' is not a police force area of England and Wales; give its "
+            "official name, ONS code or a known alias, e.g. force:Lancashire or force:E23000003.",
+        ),
+        (
+            "county:Lancashire",
+            "'county:Lancashire' is not a scope; use national, region:NAME (one of North East, "
+            "North West, Yorkshire and The Humber, East Midlands, West Midlands, East of England, "
+            "London, South East, South West, Wales) or force:NAME (a police force area's name or "
+            "ONS code, such as force:Lancashire or force:E23000003).",
+        ),
+    ],
+)
+def test_what_is_not_a_scope_is_refused_in_one_line(text: str, message: str) -> None:
     with pytest.raises(HelplineError) as refused:
-        Scope.parse("force:Manchester Met")
-    assert refused.value.message == (
-        "'force:Manchester Met' is not a police force area of England and Wales; give its "
-        "official name, ONS code or a known alias, e.g. force:Lancashire or force:E23000003."
-    )
-
-
-def test_an_unknown_kind_names_every_choice() -> None:
-    with pytest.raises(HelplineError) as refused:
-        Scope.parse("county:Lancashire")
-    assert refused.value.message == (
-        "'county:Lancashire' is not a scope; use national, region:NAME (one of North East, "
-        "North West, Yorkshire and The Humber, East Midlands, West Midlands, East of England, "
-        "London, South East, South West, Wales) or force:NAME (a police force area's name or ONS "
-        "code, such as force:Lancashire or force:E23000003)."
-    )
+        Scope.parse(text)
+    assert refused.value.message == message
