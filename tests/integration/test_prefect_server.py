@@ -443,6 +443,19 @@ def test_six_monthly_report_runs_on_a_worker_publishes_and_emails_only_when_aske
     assert f"Path on the worker: `{workbook.resolve()}`" in card
     assert "| North West | 1747 | 3549 | 103.1 |" in card
 
+    # A scheduled send with the example contact address fails at once and mails nobody.
+    placeholder = {**mail_env, "HELPLINE_CONTACT_EMAIL": "analysis@example.org"}
+    refused = run_deployment(
+        prefect_server, worker, REPORT, {"period": "2018-H1", "send": True}, placeholder
+    )
+    assert refused.state is not None
+    assert (refused.state.type, refused.state.message) == (
+        StateType.FAILED,
+        "HELPLINE_CONTACT_EMAIL is still the example address analysis@example.org; set it to the "
+        "address recipients should write to, then send.",
+    )
+    assert inbox.messages == []
+
     sent = run_deployment(
         prefect_server, worker, REPORT, {"period": "2018-H1", "send": True}, mail_env
     )
