@@ -128,6 +128,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         inbox_dir=tmp_path / "inbox",
         output_dir=tmp_path / "output",
         recipients_file=tmp_path / "recipients.toml",
+        mail_outbox=True,
         _env_file=None,
     )
 
@@ -149,6 +150,7 @@ def helpline_env(settings: Settings, **extra: str) -> dict[str, str]:
         HELPLINE_INBOX_DIR=str(settings.inbox_dir),
         HELPLINE_OUTPUT_DIR=str(settings.output_dir),
         HELPLINE_RECIPIENTS_FILE=str(settings.recipients_file),
+        HELPLINE_MAIL_OUTBOX=str(settings.mail_outbox).lower(),
     )
     env.update(extra)
     return env

@@ -17,11 +17,12 @@ from openpyxl import load_workbook
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from flows.commands import delivery_for_backfill, ingest_files, run_send
+from flows.commands import ingest_files, run_send
 from flows.core.database import run_query
 from flows.core.periods import Period
 from flows.core.settings import Settings
 from flows.delivery.mail import Mailer
+from flows.delivery.sending import edition_delivery
 from flows.demo import write_demo_files
 from flows.report.backfill import backfill
 from tests.conftest import DATA_TABLES, REPO
@@ -346,7 +347,7 @@ def test_backfill_send_mails_each_recipient_once(
 ) -> None:
     inbox, port = smtp_server
     mailer = quick(mail_settings, port)
-    deliver = delivery_for_backfill(ledger, mailer.settings, mailer=mailer)
+    deliver = edition_delivery(ledger, mailer.settings, mailer=mailer)
     period = Period(2018, 1)
     (first,) = backfill(ledger, mailer.settings, period, period, deliver=deliver)
     (second,) = backfill(ledger, mailer.settings, period, period, deliver=deliver)

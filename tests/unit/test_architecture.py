@@ -23,6 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "delivery": {"core", "ledger", "report"},
 }
 MAX_LINES = 300
+# The only module that may import Prefect holds the whole Prefect layer, crash detection and
+# alerts included; the planned function-length check warns only above about 400 lines.
+LONGER = {"flows.orchestration": 400}
 
 
 def module_name(path: Path) -> str:
@@ -179,4 +182,5 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 @pytest.mark.parametrize("module", sorted(modules()))
 def test_modules_stay_readable(module: str) -> None:
     lines = len(modules()[module].read_text(encoding="utf-8").splitlines())
-    assert lines <= MAX_LINES, f"{module} has {lines} lines; split it by what it holds"
+    limit = LONGER.get(module, MAX_LINES)
+    assert lines <= limit, f"{module} has {lines} lines; split it by what it holds"
