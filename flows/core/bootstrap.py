@@ -154,8 +154,10 @@ def create_roles_and_database(
 def check_role_is_this_databases(connection: Connection, role: str, database: str) -> None:
     """Roles are the server's, not the database's: a role with rights in another database
     would let this database's logins into that one's tables."""
-    others = run_query(connection, "databases_of_role", role=role, database=database).scalars()
-    if others := list(others):
+    others = list(
+        run_query(connection, "databases_of_role", role=role, database=database).scalars()
+    )
+    if others:
         raise ConfigurationError(
             f"Role {role} already holds rights in database {', '.join(others)}: give {database} "
             f"roles of its own with HELPLINE_ROLE_PREFIX (e.g. HELPLINE_ROLE_PREFIX={database}), "
