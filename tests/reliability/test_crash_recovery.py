@@ -219,7 +219,8 @@ def test_a_sweep_whose_worker_is_killed_is_crashed_and_the_next_sweep_loads_each
 ) -> None:
     inbox = partner_settings.inbox_dir / "t-records"
     for number in range(FILES):
-        rows = records(f"K{number:02d}-", date(2018, 1 + number % 6, 1), "Lancs", 9)
+        month = date(2017 + (6 + number) // 12, 1 + (6 + number) % 12, 1)  # Jul 2017 onwards
+        rows = records(f"K{number:02d}-", month, "Lancs", 9)
         write_xlsx(inbox / f"file-{number:02d}.xlsx", rows)
     settled = time.time() - 3600
     for path in inbox.iterdir():
