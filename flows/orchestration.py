@@ -18,11 +18,8 @@ from uuid import UUID
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.blocks.webhook import Webhook
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import State
-from prefect.events.schemas.automations import AutomationCore
 from prefect.exceptions import FailedRun
 from prefect.runtime import task_run
 from prefect.states import Completed, Failed
@@ -37,6 +34,8 @@ from flows.core.settings import Settings, load_settings
 from flows.report.backfill import PeriodResult
 
 if TYPE_CHECKING:  # the report's runs need not import the intake wing
+    from prefect.events.schemas.automations import AutomationCore
+
     from flows.intake.inbox import SweepResult, WaitingFile
     from flows.report.edition import Edition
 
@@ -68,6 +67,10 @@ class QuietProductErrors(logging.Filter):
 
 
 _ROUGH_DELAY = re.compile(r"^\d+\.\d+")
+
+
+for _logger in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_logger).addFilter(QuietProductErrors())
 
 
 def is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -343,6 +346,7 @@ def operations_automations(
     """deploy/automations.yaml's automations with the settings filled in: crash detection
     always, the alert only when HELPLINE_ALERT_WEBHOOK_URL has given a webhook block."""
     import yaml
+    from prefect.events.schemas.automations import AutomationCore
 
     crash, alert = yaml.safe_load(path.read_text(encoding="utf-8"))["automations"]
     crash["trigger"]["within"] = settings.crash_after_seconds
@@ -354,7 +358,13 @@ def operations_automations(
 
 
 def set_up_automations(settings: Settings) -> list[str]:
-    """Create (or replace, by name) the automations and the alert block; their names."""
+    """Create (or replace, by name) the automations and the alert block; their names.
+
+    Prefect's block and client modules are imported here: only `make deploy` needs them.
+    """
+    from prefect.blocks.webhook import Webhook
+    from prefect.client.orchestration import get_client
+
     alert_block: UUID | None = None
     if settings.alert_webhook_url is not None:
         webhook = Webhook(url=settings.alert_webhook_url)

@@ -282,3 +282,9 @@ def test_deploy_sets_up_crash_detection_and_an_alert_only_with_a_webhook() -> No
     }
     [call] = alert.actions
     assert isinstance(call, CallWebhook) and call.block_document_id == block
+
+
+def test_importing_the_flows_installs_the_filter_on_prefects_run_loggers() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        filters = logging.getLogger(name).filters
+        assert any(isinstance(found, QuietProductErrors) for found in filters), name
