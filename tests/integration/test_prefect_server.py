@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -485,6 +486,10 @@ def test_unreachable_database_retries_then_fails_with_one_clear_message(
     retries = [t for t in texts if "Retry " in t and "will start" in t]
     assert [t.split(" - Retry ")[1][:3] for t in retries] == ["1/3", "2/3", "3/3"]
     assert all(NOWHERE in t for t in retries)
+    # Each retry once, at WARNING, its delay rounded; the final failure once, at ERROR.
+    assert [log.level for log in logs if "Retry " in log.message] == [30, 30, 30]
+    assert all(re.search(r"will start \d+\.\d second\(s\) from now$", t) for t in retries)
+    assert [log.message for log in logs if log.level >= 40] == [message]
     assert not [t for t in texts if "Encountered exception during execution" in t]
 
 
