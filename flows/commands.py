@@ -195,11 +195,13 @@ def run_send(
     settings: Settings, period_text: str, force: bool, say: Say, *, mailer: Mailer | None = None
 ) -> int:
     """`helpline send`: 0 when everyone has the workbook (now or before), 1 if any failed."""
+    from flows.delivery.mail import Mailer
     from flows.delivery.recipients import load_recipients
     from flows.delivery.sending import send_period, summary
 
     period = Period.parse(period_text)
     recipients = load_recipients(settings.recipients_file)  # a bad file fails before connecting
+    (mailer or Mailer(settings)).check()  # so does a send that could not send
     with ready_database(settings) as engine:
         results = send_period(
             engine,

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from flows.commands import ingest_files, run_send
 from flows.core.database import run_query
+from flows.core.errors import ConfigurationError
 from flows.core.periods import Period
 from flows.core.settings import Settings
 from flows.delivery.mail import Mailer
@@ -379,3 +380,18 @@ def test_the_application_role_can_use_the_ledger(ledger: Engine) -> None:
         run_query(connection, "finish_delivery", id=claimed, status="sent", detail="sent")
         assert again is None  # the same mailbox in other letter case is the same person
         assert run_query(connection, "find_delivery", **keys).one().status == "sent"
+
+
+def test_without_an_smtp_host_or_the_outbox_a_send_refuses_before_anything(
+    mail_settings: Settings, ledger: Engine
+) -> None:
+    settings = mail_settings.model_copy(update={"mail_outbox": False})
+    with pytest.raises(ConfigurationError) as refused:
+        send(settings)
+    assert refused.value.message == (
+        "Cannot email: HELPLINE_SMTP_HOST is not set (set it, or set HELPLINE_MAIL_OUTBOX=true "
+        "to write .eml files instead); nobody was emailed."
+    )
+    assert ledger_rows(ledger) == []
+    assert not (settings.output_dir / "outbox").exists()
+    assert not list(settings.output_dir.glob("*.xlsx"))  # no workbook built either

@@ -98,6 +98,7 @@ def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None
         "HELPLINE_STATE_DIR": str(settings.state_dir),
         "HELPLINE_INBOX_DIR": str(settings.inbox_dir),
         "HELPLINE_RECIPIENTS_FILE": str(settings.recipients_file),
+        "HELPLINE_MAIL_OUTBOX": str(settings.mail_outbox).lower(),
     }.items():
         monkeypatch.setenv(key, value)
 
