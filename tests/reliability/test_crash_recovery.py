@@ -14,13 +14,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.states import Scheduled
 from sqlalchemy.engine import Engine
 
 from flows.core.settings import Settings
@@ -209,6 +210,23 @@ def test_a_failed_run_posts_an_alert_to_the_webhook(
         f"helpline: six_monthly_report run {run.name} is Failed: No contacts are loaded for "
         "2019-H2 (July to December 2019); ingest the partners' files for it first."
     )
+
+
+def test_a_run_no_worker_picks_up_is_late_and_posts_an_alert(
+    operated_server: PrefectServer, catcher: Catcher
+) -> None:
+    """Every worker down at the scheduled time: the run turns Late and someone hears of it."""
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    with operated_server.client() as client:
+        deployment = client.read_deployment_by_name(REPORT)
+        run = client.create_flow_run_from_deployment(
+            deployment.id, state=Scheduled(scheduled_time=an_hour_ago)
+        )
+        try:
+            body = catcher.wait_for(f"run {run.name} is Late", 120)
+        finally:
+            client.delete_flow_run(run.id)  # no later worker in this module should pick it up
+    assert body.startswith(f"helpline: six_monthly_report run {run.name} is Late: ")
 
 
 def test_a_sweep_whose_worker_is_killed_is_crashed_and_the_next_sweep_loads_each_file_once(
