@@ -337,7 +337,8 @@ def backfill_periods(
     return failed_run(failure) if failure is not None else rows
 
 
-AUTOMATIONS_FILE = Path("deploy/automations.yaml")
+# In the checkout `make deploy` runs from, whatever the current directory.
+AUTOMATIONS_FILE = Path(__file__).resolve().parents[1] / "deploy" / "automations.yaml"
 
 
 def operations_automations(
