@@ -67,9 +67,10 @@ reliability: install ## Fuzz, fault and hostile-input suite with a per-area surv
 server: install | $(PREFECT_HOME) ## Run a local Prefect server on 127.0.0.1:4200 (PREFECT_SERVER_API_PORT)
 	$(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_SERVER_API_PORT)
 
-deploy: install ## Register the deployments in deploy/prefect.yaml with the server at PREFECT_API_URL
+deploy: install ## Register the deployments, crash detection and alerts (HELPLINE_ALERT_WEBHOOK_URL) with the server at PREFECT_API_URL
 	$(BIN)/prefect work-pool create helpline --type process --overwrite
 	$(BIN)/prefect --no-prompt deploy --all --prefect-file deploy/prefect.yaml
+	$(BIN)/python -m flows.orchestration
 
 worker: install ## Start a process worker for the helpline work pool, running flows in this checkout
 	$(BIN)/prefect worker start --pool helpline --type process
@@ -83,6 +84,8 @@ run-report: install ## Build a workbook on the worker and wait: make run-report 
 	  $(if $(PERIOD),--param period=$(PERIOD)) $(if $(SEND),--param send=$(SEND))
 
 run-backfill: install ## Build a range of workbooks on the worker: make run-backfill FROM=2017-H2 TO=2018-H1
+	@if [ -z "$(FROM)" ] || [ -z "$(TO)" ]; then \
+	  echo "make run-backfill needs FROM and TO, e.g. make run-backfill FROM=2017-H2 TO=2018-H1"; exit 2; fi
 	$(BIN)/prefect deployment run backfill/backfill --watch --param start=$(FROM) --param end=$(TO)
 
 deploy worker run-sweep run-report run-backfill bench reliability: | $(PREFECT_HOME)
@@ -96,6 +99,9 @@ worker: export HELPLINE_REPO_DIR ?= $(CURDIR)
 # start-up is over by the scheduled time.
 worker: export PREFECT_WORKER_QUERY_SECONDS ?= 2
 worker: export PREFECT_WORKER_PREFETCH_SECONDS ?= 60
+# Each flow-run process sends a heartbeat every 30 s (deploy/prefect.yaml sets it per
+# deployment as well); the crash automation marks a run Crashed when they stop.
+worker: export PREFECT_FLOWS_HEARTBEAT_FREQUENCY ?= 30
 
 clean: ## Remove generated output (keeps .venv and the embedded database)
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

@@ -174,8 +174,8 @@ def ingest_inbox() -> None:
     raise typer.Exit(code)
 
 
-@app.command()
-def backfill(
+@app.command("backfill")
+def backfill_range(
     start: Annotated[str, typer.Option("--from", help="First half-year, e.g. 2017-H2.")],
     end: Annotated[str, typer.Option("--to", help="Last half-year, e.g. 2018-H2.")],
     missing_only: Annotated[

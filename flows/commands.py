@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.core.errors import DeliveryUnavailable, FileRejected, HelplineError
+from flows.core.errors import FileRejected, HelplineError
 from flows.core.migrations import ready_database
 from flows.core.periods import Period
 from flows.core.safe_text import clean_text
@@ -81,10 +81,9 @@ def run_ingest(settings: Settings, partner: str, files: list[Path], say: Say) ->
 
 
 def describe_edition(edition: Edition, say: Say) -> None:
-    for region, previous, current, pct in edition.headline:
-        shown = [f"{v:,}" if isinstance(v, int) else str(v) for v in (previous, current)]
-        change = f"{pct:+.1f}%" if isinstance(pct, float) else str(pct)
-        say(f"  {region}: {shown[0]} -> {shown[1]} ({change})")
+    for headline in edition.headline:
+        region, previous, current, change = headline.shown()
+        say(f"  {region}: {previous} -> {current} ({change})")
     for point in edition.key_points:
         say(f"  * {point}")
     say(f"workbook: {edition.path}")
@@ -183,6 +182,7 @@ def run_backfill(
     settings: Settings, start: str, end: str, missing_only: bool, send: bool, say: Say
 ) -> int:
     from flows.core.periods import periods_between
+    from flows.delivery.sending import edition_delivery
     from flows.report.backfill import PeriodResult, backfill
 
     first, last = Period.parse(start), Period.parse(end)
@@ -190,7 +190,7 @@ def run_backfill(
     if send:
         refuse_example_contact(settings)
     with ready_database(settings) as engine:
-        deliver = delivery_for_backfill(engine, settings) if send else None
+        deliver = edition_delivery(engine, settings) if send else None
         with progress_bar() as progress:
             task = progress.add_task("backfill", total=len(periods))
 
@@ -214,12 +214,14 @@ def run_send(
     settings: Settings, period_text: str, force: bool, say: Say, *, mailer: Mailer | None = None
 ) -> int:
     """`helpline send`: 0 when everyone has the workbook (now or before), 1 if any failed."""
-    from flows.delivery.ledger import send_period, summary
+    from flows.delivery.mail import Mailer
     from flows.delivery.recipients import load_recipients
+    from flows.delivery.sending import send_period, summary
 
     period = Period.parse(period_text)
     refuse_example_contact(settings)
     recipients = load_recipients(settings.recipients_file)  # a bad file fails before connecting
+    (mailer or Mailer(settings)).check()  # so does a send that could not send
     with ready_database(settings) as engine:
         results = send_period(
             engine,
@@ -232,33 +234,3 @@ def run_send(
         )
     say(f"{period}: {summary(results)}")
     return 0 if all(result.ok for result in results) else 1
-
-
-def delivery_for_backfill(
-    engine: Engine, settings: Settings, *, mailer: Mailer | None = None
-) -> Callable[[Edition], str]:
-    """For `backfill --send`: deliver each period's workbooks; never resends (no --force)."""
-    from flows.delivery.ledger import send_period, summary
-    from flows.delivery.recipients import load_recipients
-
-    recipients = load_recipients(settings.recipients_file)
-
-    def deliver(edition: Edition) -> str:
-        results = send_period(
-            engine,
-            settings,
-            edition.period,
-            recipients,
-            force=False,
-            mailer=mailer,
-            built={edition.scope: edition},
-        )
-        failed = [result for result in results if not result.ok]
-        if failed:
-            # backfill reports a HelplineError as the period's failure, naming who missed out;
-            # when only the mail server was down, say so, so that flows may retry.
-            error = DeliveryUnavailable if all(r.transient for r in failed) else HelplineError
-            raise error(f"emailing: {summary(results)}: " + "; ".join(r.line() for r in failed))
-        return f"emailed: {summary(results)}"
-
-    return deliver

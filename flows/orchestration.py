@@ -9,9 +9,12 @@ single ERROR log line, with no traceback for the product's own errors.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
+from uuid import UUID
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -19,36 +22,51 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.exceptions import FailedRun
 from prefect.runtime import task_run
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from flows.core.errors import TRANSIENT_ERRORS, ConfigurationError, HelplineError
 from flows.core.migrations import ready_engine
 from flows.core.periods import Period, last_complete_period, periods_between
-from flows.core.safe_text import clean_text
+from flows.core.safe_text import clean_text, one_line
 from flows.core.scope import Scope
 from flows.core.settings import Settings, load_settings, refuse_example_contact
 from flows.report.backfill import PeriodResult
 
 if TYPE_CHECKING:  # the report's runs need not import the intake wing
+    from prefect.events.schemas.automations import AutomationCore
+
     from flows.intake.inbox import SweepResult, WaitingFile
     from flows.report.edition import Edition
 
 
 class QuietProductErrors(logging.Filter):
-    """Our errors are one line; the run has already logged that line.
+    """Our errors are one line, said once at ERROR by the run; retries once each at WARNING.
 
-    Drops the engine's epilogue for a returned Failed state (re-raised as FailedRun and logged
-    with a traceback) and the traceback of a HelplineError; a real bug keeps its traceback.
+    Drops the engine's epilogue for a returned Failed state (re-raised as FailedRun), a task's
+    own ERROR for a HelplineError (the flow says it) and its traceback; a task's "Finished in
+    state Failed" is INFO, the flow's line being the one ERROR. A real bug keeps its traceback.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, FailedRun):
             return record.getMessage() != "Engine execution exited with unexpected exception"
+        task_log = record.name == "prefect.task_runs"
         if isinstance(error, HelplineError):
+            if task_log and record.levelno >= logging.ERROR:
+                return False
             record.exc_info, record.exc_text = None, None
+        if task_log and " - Retry %s/%s will start %s" in str(record.msg) and record.args:
+            *head, when = record.args
+            record.args = (*head, _ROUGH_DELAY.sub(lambda m: f"{float(m[0]):.1f}", str(when)))
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        elif task_log and str(record.msg).startswith("Finished in state Failed"):
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
+
+
+_ROUGH_DELAY = re.compile(r"^\d+\.\d+")
 
 
 for _logger in ("prefect.flow_runs", "prefect.task_runs"):
@@ -97,15 +115,26 @@ def _file_run_name() -> str:
     return f"ingest-{file_name(task_run.parameters['waiting'])}"
 
 
-@task(name="ingest_file", task_run_name=_file_run_name, **TASK_OPTIONS)
-def ingest_file(engine: Any, settings: Settings, waiting: WaitingFile) -> SweepResult:
-    """One inbox file, filed under processed/ or rejected/; a rejection is logged as a warning."""
+# How the UI draws a file that was not loaded: apart from the green Completed of a loaded one.
+_STATE_NAMES = {"rejected": "Rejected", "left in the inbox": "Left in inbox"}
+
+
+@task(name="ingest_and_file", task_run_name=_file_run_name, **TASK_OPTIONS)
+def ingest_and_file(
+    engine: Any, settings: Settings, waiting: WaitingFile
+) -> SweepResult | State[SweepResult]:
+    """One inbox file ingested, then filed under processed/ or rejected/. A rejected file ends
+    Completed but named Rejected, with the reason as its message; a file another sweep has
+    ends Skipped."""
     from flows.intake.inbox import sweep_file
 
     result = sweep_file(engine, settings, waiting)
     logger = get_run_logger()
     (logger.info if result.ok or result.state == "duplicate" else logger.warning)(result.line())
-    return result
+    name = "Skipped" if result.taken_by_another_sweep else _STATE_NAMES.get(result.state)
+    if name is None:
+        return result
+    return Completed(data=result, name=name, message=one_line(result.detail))
 
 
 @task(name="build_workbook", **TASK_OPTIONS)
@@ -118,10 +147,10 @@ def build_workbook(engine: Any, settings: Settings, period: Period, scope: Scope
 def delivery(engine: Any, settings: Settings) -> Callable[[Edition], str]:
     """Email an edition to each recipient of its scope, once (the delivery ledger makes a retry
     safe). Prefect's retry is the only retry layer here: the mailer tries each message once."""
-    from flows.commands import delivery_for_backfill
     from flows.delivery.mail import Mailer
+    from flows.delivery.sending import edition_delivery
 
-    return delivery_for_backfill(engine, settings, mailer=Mailer(settings, attempts=1))
+    return edition_delivery(engine, settings, mailer=Mailer(settings, attempts=1))
 
 
 @task(name="email_recipients", **TASK_OPTIONS)
@@ -207,20 +236,16 @@ def publish_sweep_artifacts(runs: list[UnitRun]) -> list[dict[str, str]]:
 
 
 def publish_edition_artifacts(edition: Edition) -> None:
-    rows = [
-        {"region": region, "previous": str(prev), "current": str(cur), "change (%)": str(pct)}
-        for region, prev, cur, pct in edition.headline
-    ]
+    columns = ("region", "previous", "current", "change (%)")
+    rows = [dict(zip(columns, headline.shown(), strict=True)) for headline in edition.headline]
     create_table_artifact(rows, key="headline-figures", description=f"{edition.period} figures")
-    table = "\n".join(
-        f"| {r['region']} | {r['previous']} | {r['current']} | {r['change (%)']} |" for r in rows
-    )
+    table = "\n".join("| " + " | ".join(row.values()) + " |" for row in rows)
     create_markdown_artifact(
         f"# Workbook for {edition.period} ({edition.scope})\n\n"
-        f"Path on the worker: `{clean_text(str(edition.path.resolve()))}`\n\n"
+        f"Written to `{clean_text(str(edition.path.resolve()))}`\n\n"
         "| region | previous | current | change (%) |\n| --- | ---: | ---: | ---: |\n" + table,
         key="workbook",
-        description=f"Workbook for {edition.period} ({edition.scope}), on the worker's disk",
+        description=f"Workbook for {edition.period} ({edition.scope}), in HELPLINE_OUTPUT_DIR",
     )
     create_markdown_artifact(
         "# Key points\n\n" + "\n".join(f"- {point}" for point in edition.key_points),
@@ -237,7 +262,7 @@ def ingest_inbox() -> list[dict[str, str]] | State[Any]:
         settings = load_settings()
         engine = retrying(connect_database, settings)(settings)
         waiting = list_waiting_files(settings.inbox_dir)
-        step = retrying(ingest_file, settings)
+        step = retrying(ingest_and_file, settings)
         runs = run_each(
             waiting, file_name, lambda file: step(engine, settings, file, return_state=True)
         )
@@ -247,8 +272,17 @@ def ingest_inbox() -> list[dict[str, str]] | State[Any]:
     failure = failures_of(runs, len(waiting), "file(s)")
     if failure is not None:
         return failed_run(failure)
-    get_run_logger().info("%d file(s) swept from %s", len(runs), settings.inbox_dir)
+    get_run_logger().info("%s, from %s", sweep_summary(runs), settings.inbox_dir)
     return rows
+
+
+def sweep_summary(runs: list[UnitRun]) -> str:
+    """E.g. '2 file(s) swept (1 accepted, 1 rejected, 1 taken by another sweep)': a file left
+    in the inbox, or to another sweep, is listed but not counted as swept by this run."""
+    states = [run.result.state if run.result else "failed" for run in runs]
+    swept = [s for s in states if s not in ("taken by another sweep", "left in the inbox")]
+    counts = ", ".join(f"{states.count(state)} {state}" for state in dict.fromkeys(states))
+    return f"{len(swept)} file(s) swept ({counts})"
 
 
 @flow(name="six_monthly_report", log_prints=True)
@@ -267,6 +301,10 @@ def six_monthly_report(
         chosen_scope = Scope.parse(scope)
         if chosen_scope.kind == "force":  # a name or alias was resolved: say to which area
             get_run_logger().info("%s is %s (%s)", scope, chosen_scope.label, chosen_scope.value)
+        if send:  # a send that could not send fails before any work
+            from flows.delivery.mail import Mailer
+
+            Mailer(settings).check()
         engine = retrying(connect_database, settings)(settings)
         edition = retrying(build_workbook, settings)(engine, settings, chosen, chosen_scope)
         publish_edition_artifacts(edition)
@@ -280,7 +318,7 @@ def six_monthly_report(
 
 
 @flow(name="backfill", log_prints=True)
-def backfill(
+def backfill_periods(
     start: str, end: str, missing_only: bool = False, send: bool = False
 ) -> list[dict[str, str]] | State[Any]:
     """Build each period's workbook in its own task run; a failed period stops no other."""
@@ -303,3 +341,50 @@ def backfill(
     create_table_artifact(rows, key="backfill", description=f"Backfill {start} to {end}")
     failure = failures_of(runs, len(periods), "period(s)")
     return failed_run(failure) if failure is not None else rows
+
+
+# In the checkout `make deploy` runs from, whatever the current directory.
+AUTOMATIONS_FILE = Path(__file__).resolve().parents[1] / "deploy" / "automations.yaml"
+
+
+def operations_automations(
+    settings: Settings, alert_block: UUID | None, path: Path = AUTOMATIONS_FILE
+) -> list[AutomationCore]:
+    """deploy/automations.yaml's automations with the settings filled in: crash detection
+    always, the alert only when HELPLINE_ALERT_WEBHOOK_URL has given a webhook block."""
+    import yaml
+    from prefect.events.schemas.automations import AutomationCore
+
+    crash, alert = yaml.safe_load(path.read_text(encoding="utf-8"))["automations"]
+    crash["trigger"]["within"] = settings.crash_after_seconds
+    if alert_block is None:
+        return [AutomationCore.model_validate(crash)]
+    for action in alert["actions"]:
+        action["block_document_id"] = str(alert_block)
+    return [AutomationCore.model_validate(crash), AutomationCore.model_validate(alert)]
+
+
+def set_up_automations(settings: Settings) -> list[str]:
+    """Create (or replace, by name) the automations and the alert block; their names.
+
+    Prefect's block and client modules are imported here: only `make deploy` needs them.
+    """
+    from prefect.blocks.webhook import Webhook
+    from prefect.client.orchestration import get_client
+
+    alert_block: UUID | None = None
+    if settings.alert_webhook_url is not None:
+        webhook = Webhook(url=settings.alert_webhook_url)
+        alert_block = cast(UUID, webhook.save("helpline-alerts", overwrite=True))
+    automations = operations_automations(settings, alert_block)
+    with get_client(sync_client=True) as client:
+        for automation in automations:
+            for old in client.read_automations_by_name(automation.name):
+                client.delete_automation(old.id)
+            client.create_automation(automation)
+    return [automation.name for automation in automations]
+
+
+if __name__ == "__main__":  # `make deploy` runs this after registering the deployments
+    for name in set_up_automations(load_settings()):
+        print(f"automation: {name}")

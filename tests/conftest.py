@@ -139,6 +139,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         output_dir=tmp_path / "output",
         recipients_file=tmp_path / "recipients.toml",
         contact_email=TEST_CONTACT_EMAIL,
+        mail_outbox=True,
         _env_file=None,
     )
 
@@ -161,6 +162,7 @@ def helpline_env(settings: Settings, **extra: str) -> dict[str, str]:
         HELPLINE_OUTPUT_DIR=str(settings.output_dir),
         HELPLINE_RECIPIENTS_FILE=str(settings.recipients_file),
         HELPLINE_CONTACT_EMAIL=settings.contact_email,
+        HELPLINE_MAIL_OUTBOX=str(settings.mail_outbox).lower(),
     )
     env.update(extra)
     return env

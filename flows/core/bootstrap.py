@@ -1,10 +1,12 @@
 """`helpline db init`: an empty Postgres server made ready for least-privilege use.
 
 In the one order that works on an empty server: the two roles nobody logs in as
-(helpline_owner owns the schema, helpline_app reads and writes rows), then the database and its
-schema owned by helpline_owner, then the two logins the URLs name (a migrator in
-helpline_owner, the service in helpline_app). Then the migrations run as the migrator, and the
-service login proves it can connect to a current schema. Safe to repeat: what exists is kept.
+(PREFIX_owner owns the schema, PREFIX_app reads and writes rows; HELPLINE_ROLE_PREFIX, default
+helpline), then the database and its schema owned by PREFIX_owner, then the two logins the URLs
+name (a migrator in PREFIX_owner, the service in PREFIX_app). Then the migrations run as the
+migrator, and the service login proves it can connect to a current schema. Safe to repeat: what
+exists is kept. Roles are shared by the whole server, so roles that already hold rights in
+another database are refused: each database needs its own prefix.
 """
 
 from __future__ import annotations
@@ -31,8 +33,22 @@ from flows.core.resources import load_sql
 from flows.core.safe_text import redact_url
 from flows.core.settings import Settings
 
-OWNER, APP = "helpline_owner", "helpline_app"
 Say = Callable[[str], object]
+
+
+@dataclass(frozen=True)
+class GroupRoles:
+    """The two roles nobody logs in as, named by HELPLINE_ROLE_PREFIX."""
+
+    prefix: str
+
+    @property
+    def owner(self) -> str:
+        return f"{self.prefix}_owner"
+
+    @property
+    def app(self) -> str:
+        return f"{self.prefix}_app"
 
 
 @dataclass(frozen=True)
@@ -56,14 +72,14 @@ def server_and_database(url: str) -> tuple[object, ...]:
     return (parsed.host, parsed.port or 5432, parsed.query.get("host"), parsed.database)
 
 
-def check_logins(migrator: Login, service: Login) -> None:
+def check_logins(migrator: Login, service: Login, roles: GroupRoles) -> None:
     """Both URLs name one database on one server, as two distinct logins of their own."""
     if server_and_database(migrator.url) != server_and_database(service.url):
         raise ConfigurationError(
             "The migrator's URL and HELPLINE_DATABASE_URL must name the same server and database."
         )
     for login, which in ((migrator, "migrator's URL"), (service, "HELPLINE_DATABASE_URL")):
-        if not login.name or login.name in (OWNER, APP, "postgres"):
+        if not login.name or login.name in (roles.owner, roles.app, "postgres"):
             raise ConfigurationError(
                 f"The {which} must name a login of its own (not {login.name or 'nobody'}): "
                 f"e.g. helpline_migrator or helpline_service."
@@ -112,29 +128,49 @@ def check_admin(connection: Connection, url: str) -> None:
         )
 
 
-def create_roles_and_database(connection: Connection, database: str, say: Say) -> None:
+def create_roles_and_database(
+    connection: Connection, database: str, roles: GroupRoles, say: Say
+) -> None:
     for role, statement, purpose in (
-        (OWNER, "create_owner_role", "owns the schema"),
-        (APP, "create_app_role", "reads and writes rows"),
+        (roles.owner, "create_owner_role", "owns the schema"),
+        (roles.app, "create_app_role", "reads and writes rows"),
     ):
         if run_query(connection, "find_role", name=role).first() is None:
-            run_query(connection, statement)
+            execute(connection, statement, role=role)
             say(f"created role {role} ({purpose}; no login)")
-        else:
-            say(f"role {role} exists")
+            continue
+        check_role_is_this_databases(connection, role, database)
+        say(f"role {role} exists")
     found = run_query(connection, "find_database", name=database).first()
     if found is None:
-        execute(connection, "create_database", database=database)
-        say(f"created database {database} owned by {OWNER}")
+        execute(connection, "create_database", database=database, owner=roles.owner)
+        execute(connection, "revoke_public_connect", database=database)
+        say(f"created database {database} owned by {roles.owner}; only its roles may connect")
     else:
-        execute(connection, "grant_database_to_owner", database=database)
-        say(f"database {database} exists (owner {found.owner}); {OWNER} may create in it")
+        execute(connection, "grant_database_to_owner", database=database, owner=roles.owner)
+        say(f"database {database} exists (owner {found.owner}); {roles.owner} may create in it")
 
 
-def create_schema_and_logins(connection: Connection, logins: list[Login], say: Say) -> None:
-    run_query(connection, "create_owned_schema")
-    run_query(connection, "give_schema_to_owner")
-    say(f"schema helpline owned by {OWNER}")
+def check_role_is_this_databases(connection: Connection, role: str, database: str) -> None:
+    """Roles are the server's, not the database's: a role with rights in another database
+    would let this database's logins into that one's tables."""
+    others = list(
+        run_query(connection, "databases_of_role", role=role, database=database).scalars()
+    )
+    if others:
+        raise ConfigurationError(
+            f"Role {role} already holds rights in database {', '.join(others)}: give {database} "
+            f"roles of its own with HELPLINE_ROLE_PREFIX (e.g. HELPLINE_ROLE_PREFIX={database}), "
+            "then run this again."
+        )
+
+
+def create_schema_and_logins(
+    connection: Connection, logins: list[Login], roles: GroupRoles, say: Say
+) -> None:
+    execute(connection, "create_owned_schema", owner=roles.owner)
+    execute(connection, "give_schema_to_owner", owner=roles.owner)
+    say(f"schema helpline owned by {roles.owner}")
     for login in logins:
         if run_query(connection, "find_role", name=login.name).first() is None:
             execute(
@@ -149,10 +185,11 @@ def create_schema_and_logins(connection: Connection, logins: list[Login], say: S
             execute(connection, "grant_role_to_login", login=login.name, member_of=login.member_of)
             say(f"login {login.name} exists (in {login.member_of}); its password is unchanged")
     service = logins[-1]
-    if run_query(connection, "role_membership", login=service.name, role=OWNER).scalar_one():
+    owner = roles.owner
+    if run_query(connection, "role_membership", login=service.name, role=owner).scalar_one():
         raise ConfigurationError(
-            f"The service login {service.name} is a member of {OWNER}, so it could change the "
-            f"schema: REVOKE {OWNER} FROM {service.name}, then run this again."
+            f"The service login {service.name} is a member of {owner}, so it could change the "
+            f"schema: REVOKE {owner} FROM {service.name}, then run this again."
         )
 
 
@@ -163,14 +200,15 @@ def init_database(settings: Settings, admin_url: str, migrator_url: str, say: Sa
             "Set HELPLINE_DATABASE_URL to the service login's URL, e.g. "
             "postgresql://helpline_service:PASSWORD@127.0.0.1:5432/helpline."
         )
-    migrator = Login(migrator_url, OWNER)
-    service = Login(settings.database_url.get_secret_value(), APP)
-    check_logins(migrator, service)
+    roles = GroupRoles(settings.role_prefix)
+    migrator = Login(migrator_url, roles.owner)
+    service = Login(settings.database_url.get_secret_value(), roles.app)
+    check_logins(migrator, service, roles)
     database = str(make_url(service.url).database or "")
     with admin_connection(admin_url) as connection:
-        create_roles_and_database(connection, database, say)
+        create_roles_and_database(connection, database, roles, say)
     with admin_connection(admin_url, database) as connection:
-        create_schema_and_logins(connection, [migrator, service], say)
+        create_schema_and_logins(connection, [migrator, service], roles, say)
     as_migrator = open_engine(settings.model_copy(update={"database_url": SecretStr(migrator.url)}))
     try:
         applied = upgrade(as_migrator)

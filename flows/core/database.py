@@ -37,6 +37,9 @@ def embedded_database_url(state_dir: Path) -> str:
         )  # slow import, needed only without a configured server
 
         data_dir = (state_dir / "pgdata").resolve()
+        # Said every time: a command run outside the checkout must not quietly use an empty
+        # database of its own when the operator meant the configured one.
+        log.warning("HELPLINE_DATABASE_URL is not set: using the embedded Postgres in %s", data_dir)
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         # cleanup_mode=None keeps the server running for the next command, which reuses it.
         server = get_server(data_dir, cleanup_mode=None)

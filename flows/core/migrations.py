@@ -82,8 +82,29 @@ def stage_reference_csv(connection: Connection, csv_name: str, table: str) -> No
         copy.write(body.encode("utf-8"))
 
 
+# The migrations name the default group roles; a database whose schema `db init` gave to
+# PREFIX_owner has them renamed to PREFIX_owner and PREFIX_app when applied. The prefix is
+# checked to be [a-z][a-z0-9_]* first, so the new names need no quoting anywhere they appear.
+_DEFAULT_ROLE = re.compile(r"\bhelpline_(owner|app)\b")
+_ROLE_PREFIX = re.compile(r"^(?P<prefix>[a-z][a-z0-9_]{0,40})_owner$")
+
+
+def role_prefix(connection: Connection) -> str:
+    """The prefix of the role owning the helpline schema; helpline when it is not one of ours
+    (e.g. a superuser's first upgrade made the schema)."""
+    owner = run_query(connection, "helpline_schema_owner").scalar_one_or_none()
+    match = _ROLE_PREFIX.match(owner or "")
+    return match["prefix"] if match else "helpline"
+
+
+def with_group_roles(sql: str, prefix: str) -> str:
+    if prefix == "helpline":
+        return sql
+    return _DEFAULT_ROLE.sub(lambda found: f"{prefix}_{found[1]}", sql)
+
+
 def apply_migration(connection: Connection, migration: Migration) -> None:
-    sql = migration.sql
+    sql = with_group_roles(migration.sql, role_prefix(connection))
     for directive in _DATA_DIRECTIVE.finditer(sql):
         stage_reference_csv(connection, directive["csv"], directive["table"])
     cursor = driver_connection(connection).cursor()

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
+    # With no SMTP host, write each message as an .eml file under OUTPUT_DIR/outbox instead of
+    # failing; only a demo or a test should choose this: nobody receives those files.
+    mail_outbox: bool = False
     mail_from: str = "helpline-reporting@localhost"
     recipients_file: Path = Path("deploy/recipients.toml")
     suppression_threshold: int = Field(default=5, ge=2)
@@ -44,7 +47,14 @@ class Settings(BaseSettings):
     # The Prefect flows' first retry delay in seconds, doubled for each later retry.
     retry_backoff_seconds: float = Field(default=5.0, ge=0, le=3600, allow_inf_nan=False)
 
-    @field_validator("database_url", mode="before")
+    # Operations (`make deploy`): a run whose heartbeats (every 30 s) stop for this long is
+    # marked Crashed; Failed, Crashed and Late runs are posted to the alert webhook, if any.
+    crash_after_seconds: int = Field(default=90, ge=60, le=3600)
+    alert_webhook_url: SecretStr | None = None
+    # The group roles `db init` creates: PREFIX_owner and PREFIX_app (see docs/operations.md).
+    role_prefix: str = Field(default="helpline", pattern=r"^[a-z][a-z0-9_]{0,40}$")
+
+    @field_validator("database_url", "alert_webhook_url", mode="before")
     @classmethod
     def _blank_url_means_embedded(cls, value: object) -> object:
         return None if value in ("", None) else value

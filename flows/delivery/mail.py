@@ -26,21 +26,11 @@ from flows.delivery.recipients import Recipient, check_display_name, check_email
 
 if TYPE_CHECKING:  # types only: sending mail should not import the whole report builder
     from flows.report.edition import Edition
-    from flows.report.tables import Cell
 
 log = logging.getLogger(__name__)
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def show(value: Cell) -> str:
-    """A published cell as text; markers such as [c] are kept, never replaced by a number."""
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:+.1f}%"
-    return str(value)
 
 
 def subject_for(edition: Edition) -> str:
@@ -58,11 +48,13 @@ def body_lines(edition: Edition, recipient: Recipient) -> tuple[str, list[str]]:
         f"{period.long_label} ({period}), compared with {period.previous().long_label}, "
         f"covering {one_line(edition.scope.label)}."
     )
-    rows = [
-        f"{region}: {show(previous)} contacts in {period.previous().label}, {show(current)} in "
-        f"{period.label} (change {show(change)})"
-        for region, previous, current, change in edition.headline
-    ]
+    rows = []
+    for headline in edition.headline:
+        region, previous, current, change = headline.shown()
+        rows.append(
+            f"{region}: {previous} contacts in {period.previous().label}, {current} in "
+            f"{period.label} (change {change})"
+        )
     return intro, rows
 
 
@@ -143,7 +135,8 @@ def classify(error: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class Mailer:
-    """How messages leave: SMTP when a host is configured, otherwise files in the outbox."""
+    """How messages leave: SMTP when a host is configured, else .eml files in the outbox when
+    HELPLINE_MAIL_OUTBOX chooses it; with neither, check() refuses before anything is built."""
 
     settings: Settings
     ssl_context: ssl.SSLContext | None = None  # None: the system's trusted certificates
@@ -154,7 +147,15 @@ class Mailer:
 
     @property
     def uses_outbox(self) -> bool:
-        return not self.settings.smtp_host
+        return not self.settings.smtp_host and self.settings.mail_outbox
+
+    def check(self) -> None:
+        """Refuse at once when no message could leave: a run that sent nothing must fail."""
+        if not self.settings.smtp_host and not self.settings.mail_outbox:
+            raise ConfigurationError(
+                "Cannot email: HELPLINE_SMTP_HOST is not set (set it, or set "
+                "HELPLINE_MAIL_OUTBOX=true to write .eml files instead); nobody was emailed."
+            )
 
     @property
     def outbox(self) -> Path:
@@ -165,8 +166,9 @@ class Mailer:
 
         label names the .eml file in outbox mode, e.g. 2018-H1-national-analysis@example.org.
         """
+        self.check()
         if self.uses_outbox:
-            return f"written to {self.write_eml(message, label)} (no SMTP host configured)"
+            return f"written to {self.write_eml(message, label)} (HELPLINE_MAIL_OUTBOX)"
         password = self._password()
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):

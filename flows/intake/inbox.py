@@ -154,6 +154,8 @@ class SweepResult:
     @property
     def detail(self) -> str:
         """The line without the file's name: what became of the file, and why."""
+        if self.taken_by_another_sweep:
+            return "left to the sweep already ingesting it"
         if self.outcome is None:
             return f"left in the inbox: {self.reason}"
         return self.outcome.line().removeprefix(f"{self.outcome.file_name}: ")
@@ -162,6 +164,8 @@ class SweepResult:
     def validation_note(self) -> str:
         """What validation made of the file: every file of a sweep gets one, even unread ones."""
         outcome = self.outcome
+        if self.taken_by_another_sweep:
+            return "not validated here: another sweep is ingesting it"
         if outcome is None:
             return f"not validated, left in the inbox: {self.reason}"
         if outcome.status == "duplicate":
@@ -187,7 +191,7 @@ def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> Swee
     except ConfigurationError as problem:
         log.warning("%s/%s: left in the inbox: %s", waiting.partner_id, name, problem.message)
         return SweepResult(waiting.partner_id, name, None, problem.message)
-    with claim_file(waiting.path) as claimed:
+    with claim_file(engine, f"{waiting.partner_id}/{waiting.path.name}", waiting.path) as claimed:
         if not claimed:
             return SweepResult(waiting.partner_id, name, None, taken_by_another_sweep=True)
         outcome = ingest_file(engine, settings, profile, waiting.path)

@@ -31,12 +31,28 @@ from flows.report.workbook import write_workbook
 
 
 @dataclass(frozen=True)
+class HeadlineRow:
+    """One row of the regions table as the CLI, the email and the run's artifacts quote it."""
+
+    region: str
+    previous: Cell
+    current: Cell
+    change: Cell  # per cent, or a marker such as [c]
+
+    def shown(self) -> tuple[str, str, str, str]:
+        """Numbers as the workbook shows them (1,747 and +103.1%); markers kept as they are."""
+        counts = [f"{v:,}" if isinstance(v, int) else str(v) for v in (self.previous, self.current)]
+        change = f"{self.change:+.1f}%" if isinstance(self.change, float) else str(self.change)
+        return self.region, counts[0], counts[1], change
+
+
+@dataclass(frozen=True)
 class Edition:
     period: Period
     scope: Scope
     path: Path
     sha256: str
-    headline: tuple[tuple[str, Cell, Cell, Cell], ...]  # region, previous, current, change (%)
+    headline: tuple[HeadlineRow, ...]
     key_points: tuple[str, ...]
     suppressed_cells: int  # cells this edition's tables show as [c]
 
@@ -145,6 +161,7 @@ def record_edition(engine: Engine, data: ReportData, path: Path) -> str:
     return sha256
 
 
-def headline_rows(regions: Table | None) -> tuple[tuple[str, Cell, Cell, Cell], ...]:
+def headline_rows(regions: Table | None) -> tuple[HeadlineRow, ...]:
     """Region, previous, current and change (%) for each row of the regions table."""
-    return tuple((str(row[0]), row[1], row[2], row[4]) for row in (regions.rows if regions else []))
+    rows = regions.rows if regions else []
+    return tuple(HeadlineRow(str(row[0]), row[1], row[2], row[4]) for row in rows)

@@ -1,3 +1,3 @@
 -- Bootstrap: the database, owned by the schema owner role. CREATE DATABASE takes no bind
--- parameters: the name is filled in with psycopg.sql.Identifier, which quotes it.
-CREATE DATABASE {database} OWNER helpline_owner
+-- parameters: the names are filled in with psycopg.sql.Identifier, which quotes them.
+CREATE DATABASE {database} OWNER {owner}

@@ -1,2 +1,3 @@
 -- Bootstrap: the product's schema, owned by the owner role, so its members may migrate it.
-CREATE SCHEMA IF NOT EXISTS helpline AUTHORIZATION helpline_owner
+-- The role's name is a psycopg.sql.Identifier.
+CREATE SCHEMA IF NOT EXISTS helpline AUTHORIZATION {owner}

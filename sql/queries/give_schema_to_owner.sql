@@ -1,2 +1,3 @@
--- Bootstrap: a schema made earlier by another role (e.g. a superuser's upgrade) goes to the owner role.
-ALTER SCHEMA helpline OWNER TO helpline_owner
+-- Bootstrap: a schema made earlier by another role (e.g. a superuser's upgrade) goes to the
+-- owner role, whose name is a psycopg.sql.Identifier.
+ALTER SCHEMA helpline OWNER TO {owner}

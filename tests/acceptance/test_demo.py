@@ -67,6 +67,12 @@ def test_demo_uses_the_embedded_database_and_prints_the_headline(demo_run: DemoR
         result.stdout
     )
     assert (work / "state" / "pgdata" / "PG_VERSION").is_file()
+    # Said once, in one line, before the embedded server starts: no silent stand-in database.
+    embedded = [line for line in result.stderr.splitlines() if "embedded Postgres" in line]
+    assert embedded == [
+        "WARNING flows.core.database: HELPLINE_DATABASE_URL is not set: using the embedded "
+        f"Postgres in {(work / 'state' / 'pgdata').resolve()}"
+    ]
     assert f"workbook: {work / 'output'}" in result.stdout.replace(
         "workbook: output", f"workbook: {work / 'output'}"
     )

@@ -103,3 +103,20 @@ def test_unknown_partner_is_a_clear_error(cli_env: dict[str, str], tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: No profile for partner 'nobody' in ")
     assert "Traceback" not in result.stderr
+
+
+def test_make_run_backfill_without_a_range_refuses_at_once() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        ["make", "--no-print-directory", "run-backfill", "FROM=2017-H2"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stdout.strip().splitlines()[-1] == (
+        "make run-backfill needs FROM and TO, e.g. make run-backfill FROM=2017-H2 TO=2018-H1"
+    )
+    assert "prefect" not in result.stdout + result.stderr.replace("Makefile", "")

@@ -104,7 +104,7 @@ def test_db_init_sets_up_an_empty_server_in_order_and_can_be_repeated(
     assert first.out.splitlines() == [
         "created role helpline_owner (owns the schema; no login)",
         "created role helpline_app (reads and writes rows; no login)",
-        "created database helpline owned by helpline_owner",
+        "created database helpline owned by helpline_owner; only its roles may connect",
         "schema helpline owned by helpline_owner",
         "created login helpline_migrator in helpline_owner",
         "created login helpline_service in helpline_app",
@@ -276,3 +276,88 @@ def test_db_init_without_an_admin_url_is_a_usage_error(
     helped = helpline(["db", "init", "--help"], {}, monkeypatch, capsys, tmp_path)
     assert helped.code == 0 and " db init [OPTIONS]" in helped.out
     assert "HELPLINE_MIGRATOR_URL" in helped.out
+
+
+def site_env(server: Server, prefix: str, database: str | None = None) -> dict[str, str]:
+    database = database or prefix
+    return {
+        "HELPLINE_DATABASE_URL": server.url(f"{database}_service", "service-pw", database),
+        "HELPLINE_MIGRATOR_URL": server.url(f"{database}_migrator", "migrator-pw", database),
+        "HELPLINE_ROLE_PREFIX": prefix,
+    }
+
+
+def drop_sites(server: Server, databases: list[str], roles: list[str]) -> None:
+    with server.admin() as admin:
+        for database in databases:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        for role in roles:
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_two_databases_on_one_server_have_roles_of_their_own_and_cannot_touch_each_other(
+    server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    token = secrets.token_hex(3)
+    first, second = f"site_a_{token}", f"site_b_{token}"
+    third = f"site_c_{token}"
+    init = ["db", "init", "--admin-url", server.admin_url]
+    roles = [
+        f"{site}_{kind}" for site in (first, second, third) for kind in ("service", "migrator")
+    ]
+    roles += [f"{site}_{kind}" for site in (first, second) for kind in ("owner", "app")]
+    try:
+        for site in (first, second):
+            done = helpline(init, site_env(server, site), monkeypatch, capsys, tmp_path)
+            assert (done.code, done.err) == (0, ""), done
+            assert done.out.splitlines()[:3] == [
+                f"created role {site}_owner (owns the schema; no login)",
+                f"created role {site}_app (reads and writes rows; no login)",
+                f"created database {site} owned by {site}_owner; only its roles may connect",
+            ]
+            assert roles_of(server, f"{site}_service") == [f"{site}_app"]
+            status = helpline(["status"], site_env(server, site), monkeypatch, capsys, tmp_path)
+            assert status.code == 0 and "no submissions yet" in status.out, status
+            with server.admin(site) as admin:
+                grantees = admin.execute(
+                    "SELECT DISTINCT grantee::text FROM information_schema.role_table_grants "
+                    "WHERE table_schema = 'helpline' ORDER BY 1"
+                ).fetchall()
+            assert [row[0] for row in grantees] == [f"{site}_app", f"{site}_owner"]
+
+        for mine, theirs in ((first, second), (second, first)):
+            into_theirs = server.url(f"{mine}_service", "service-pw", theirs)
+            with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+                psycopg.connect(into_theirs).close()
+            # Even if someone opened the door to every login, the tables stay shut.
+            with server.admin(theirs) as admin:
+                admin.execute(f'GRANT CONNECT ON DATABASE "{theirs}" TO PUBLIC')
+            with psycopg.connect(into_theirs, autocommit=True) as intruder:
+                for statement in (
+                    "SELECT count(*) FROM helpline.submissions",
+                    "DELETE FROM helpline.submissions",
+                    "UPDATE helpline.force_areas SET name = 'x'",
+                    "CREATE TABLE helpline.intruder (id int)",
+                ):
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        intruder.execute(statement)
+            with server.admin(theirs) as admin:
+                admin.execute(f'REVOKE CONNECT ON DATABASE "{theirs}" FROM PUBLIC')
+
+        # A third database may not borrow the first one's roles: one line, nothing created.
+        borrowed = site_env(server, first, third)
+        refused = helpline(init, borrowed, monkeypatch, capsys, tmp_path)
+        assert refused.code == 1 and refused.out == "", refused
+        assert refused.err.strip() == (
+            f"error: Role {first}_owner already holds rights in database {first}: give {third} "
+            f"roles of its own with HELPLINE_ROLE_PREFIX (e.g. HELPLINE_ROLE_PREFIX={third}), "
+            "then run this again."
+        )
+        with server.admin() as admin:
+            found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (third,))
+            assert found.fetchone() is None
+    finally:
+        drop_sites(server, [first, second, third], roles)

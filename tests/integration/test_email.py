@@ -17,14 +17,14 @@ from openpyxl import load_workbook
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from flows.commands import delivery_for_backfill, ingest_files, run_send
+from flows.commands import ingest_files, run_send
 from flows.core.database import run_query
 from flows.core.errors import ConfigurationError
 from flows.core.periods import Period
 from flows.core.settings import Settings
-from flows.delivery.ledger import send_period
 from flows.delivery.mail import Mailer
 from flows.delivery.recipients import load_recipients
+from flows.delivery.sending import edition_delivery, send_period
 from flows.demo import write_demo_files
 from flows.report.backfill import backfill
 from tests.conftest import DATA_TABLES, REPO
@@ -350,7 +350,7 @@ def test_backfill_send_mails_each_recipient_once(
 ) -> None:
     inbox, port = smtp_server
     mailer = quick(mail_settings, port)
-    deliver = delivery_for_backfill(ledger, mailer.settings, mailer=mailer)
+    deliver = edition_delivery(ledger, mailer.settings, mailer=mailer)
     period = Period(2018, 1)
     (first,) = backfill(ledger, mailer.settings, period, period, deliver=deliver)
     (second,) = backfill(ledger, mailer.settings, period, period, deliver=deliver)
@@ -467,3 +467,18 @@ def test_report_warns_only_about_the_example_contact_address(
     cover = load_workbook(out_file)["Cover"]
     texts = [cell.value for row in cover.iter_rows() for cell in row if cell.value]
     assert f"Contact: {contact}." in texts
+
+
+def test_without_an_smtp_host_or_the_outbox_a_send_refuses_before_anything(
+    mail_settings: Settings, ledger: Engine
+) -> None:
+    settings = mail_settings.model_copy(update={"mail_outbox": False})
+    with pytest.raises(ConfigurationError) as refused:
+        send(settings)
+    assert refused.value.message == (
+        "Cannot email: HELPLINE_SMTP_HOST is not set (set it, or set HELPLINE_MAIL_OUTBOX=true "
+        "to write .eml files instead); nobody was emailed."
+    )
+    assert ledger_rows(ledger) == []
+    assert not (settings.output_dir / "outbox").exists()
+    assert not list(settings.output_dir.glob("*.xlsx"))  # no workbook built either

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -434,14 +435,14 @@ def test_six_monthly_report_runs_on_a_worker_publishes_and_emails_only_when_aske
     rows = {row["region"]: row for row in table_data(by_key["headline-figures"])}
     assert rows["North West"] == {
         "region": "North West",
-        "previous": "1747",
-        "current": "3549",
-        "change (%)": "103.1",
+        "previous": "1,747",
+        "current": "3,549",
+        "change (%)": "+103.1%",
     }
     card = str(by_key["workbook"].data)
     assert by_key["workbook"].type == "markdown"
-    assert f"Path on the worker: `{workbook.resolve()}`" in card
-    assert "| North West | 1747 | 3549 | 103.1 |" in card
+    assert f"Written to `{workbook.resolve()}`" in card
+    assert "| North West | 1,747 | 3,549 | +103.1% |" in card
 
     # A scheduled send with the example contact address fails at once and mails nobody.
     placeholder = {**mail_env, "HELPLINE_CONTACT_EMAIL": "analysis@example.org"}
@@ -498,6 +499,10 @@ def test_unreachable_database_retries_then_fails_with_one_clear_message(
     retries = [t for t in texts if "Retry " in t and "will start" in t]
     assert [t.split(" - Retry ")[1][:3] for t in retries] == ["1/3", "2/3", "3/3"]
     assert all(NOWHERE in t for t in retries)
+    # Each retry once, at WARNING, its delay rounded; the final failure once, at ERROR.
+    assert [log.level for log in logs if "Retry " in log.message] == [30, 30, 30]
+    assert all(re.search(r"will start \d+\.\d second\(s\) from now$", t) for t in retries)
+    assert [log.message for log in logs if log.level >= 40] == [message]
     assert not [t for t in texts if "Encountered exception during execution" in t]
 
 
@@ -649,7 +654,20 @@ def test_an_inbox_sweep_lists_every_file_with_a_reason(
         "ingest-t-records/good.xlsx",
         "ingest-t-records/phone.xlsx",
     ]
-    assert {t.state.type for t in files.values() if t.state} == {StateType.COMPLETED}
+    # Every file ends Completed, but a file that was not loaded is named for what became of
+    # it (the UI draws it apart from the green loaded ones), with the reason as its message.
+    shown = {name: (t.state.type, t.state.name) for name, t in files.items() if t.state}
+    assert shown == {
+        "ingest-no-profile/stray.xlsx": (StateType.COMPLETED, "Left in inbox"),
+        "ingest-t-records/corrupt.xlsx": (StateType.COMPLETED, "Rejected"),
+        "ingest-t-records/good.xlsx": (StateType.COMPLETED, "Completed"),
+        "ingest-t-records/phone.xlsx": (StateType.COMPLETED, "Rejected"),
+    }
+    rejected = files["ingest-t-records/phone.xlsx"].state
+    assert rejected is not None
+    assert (rejected.message or "").startswith(
+        "rejected: phone.xlsx: column 'Phone' looks like personal data"
+    )
 
     by_key = artifacts(prefect_server, run.id)
     sweep = table_data(by_key["inbox-sweep"])
@@ -673,7 +691,8 @@ def test_an_inbox_sweep_lists_every_file_with_a_reason(
     assert notes[2][1].startswith("rejected before validation: phone.xlsx: column 'Phone'")
     assert notes[3][1].startswith("not validated, left in the inbox: No profile for partner")
 
-    logs = read_logs(prefect_server, run.id, "4 file(s) swept")
+    swept = "3 file(s) swept (2 rejected, 1 accepted, 1 left in the inbox)"
+    logs = read_logs(prefect_server, run.id, swept)
     warnings = sorted(log.message for log in logs if log.level == 30)
     assert [w.split(":")[0] for w in warnings] == [
         "no-profile/stray.xlsx",
@@ -684,3 +703,19 @@ def test_an_inbox_sweep_lists_every_file_with_a_reason(
     assert (inbox / "rejected" / "t-records" / "phone.xlsx").is_file()
     assert (inbox / "rejected" / "t-records" / "corrupt.xlsx").is_file()
     assert (inbox / "no-profile" / "stray.xlsx").is_file()  # left for when a profile exists
+
+
+@pytest.mark.timeout(180)
+def test_a_send_with_no_smtp_host_fails_with_one_line_and_builds_nothing(
+    prefect_server: PrefectServer, worker: Path, engine: Engine, cli_env: dict[str, str]
+) -> None:
+    job_env = {**cli_env, "HELPLINE_MAIL_OUTBOX": "false"}
+    run = run_deployment(
+        prefect_server, worker, REPORT, {"period": "2018-H1", "send": True}, job_env
+    )
+    message, _ = failed_one_line(prefect_server, run)
+    assert message == (
+        "Cannot email: HELPLINE_SMTP_HOST is not set (set it, or set HELPLINE_MAIL_OUTBOX=true "
+        "to write .eml files instead); nobody was emailed."
+    )
+    assert task_runs(prefect_server, run.id) == []  # refused before any work

@@ -99,6 +99,7 @@ def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None
         "HELPLINE_INBOX_DIR": str(settings.inbox_dir),
         "HELPLINE_RECIPIENTS_FILE": str(settings.recipients_file),
         "HELPLINE_CONTACT_EMAIL": settings.contact_email,
+        "HELPLINE_MAIL_OUTBOX": str(settings.mail_outbox).lower(),
     }.items():
         monkeypatch.setenv(key, value)
 

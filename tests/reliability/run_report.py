@@ -34,6 +34,7 @@ ORDER = (
     "hostile_files",
     "secrets",
     "least_privilege",
+    "crash_recovery",
 )
 
 

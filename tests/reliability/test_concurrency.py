@@ -126,3 +126,53 @@ def test_inbox_sweep_racing_a_manual_ingest_of_the_same_file(
             or line.startswith("race.xlsx: skipped, duplicate of submission ")
             or "no such file" in line
         ), line
+
+
+def test_two_sweepers_in_different_directories_share_one_inbox_and_one_database(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    """Two machines' sweeps, as two processes with nothing in common but the inbox folder,
+    the output folder and the database: the Postgres claim gives each file to one of them."""
+    inbox = partner_settings.inbox_dir / "t-records"
+    months = [date(2017, month, 1) for month in range(7, 13)] + [
+        date(2018, month, 1) for month in range(1, 7)
+    ]
+    for number, month in enumerate(months):
+        write_xlsx(inbox / f"file-{number:02d}.xlsx", records(f"F{number:02d}-", month, "Lancs", 7))
+    settled = time.time() - 3600
+    for path in inbox.iterdir():
+        os.utime(path, (settled, settled))
+    env = helpline_env(partner_settings)
+    machines = [tmp_path / "machine-a", tmp_path / "machine-b"]
+    for folder in machines:
+        folder.mkdir()
+    with cases.case(limit=300):
+        sweeps = [start_helpline(["ingest-inbox"], env, folder) for folder in machines]
+        results = [finish(sweep, timeout=280) for sweep in sweeps]
+    assert [r.code for r in results] == [0, 0], results
+    accepted = sorted(
+        line.split(":")[0]
+        for result in results
+        for line in result.out.splitlines()
+        if ": accepted, 7 rows" in line
+    )
+    assert accepted == [f"t-records/file-{n:02d}.xlsx" for n in range(len(months))]
+    statuses = [row[2] for row in ledger(engine)]
+    assert statuses == ["loaded"] * len(months)  # not one duplicate: each file taken once
+    assert sum(current_totals(engine).values()) == 7 * len(months)
+    assert os.listdir(inbox) == []
+    processed = partner_settings.inbox_dir / "processed" / "t-records"
+    assert len(list(processed.glob("file-??.xlsx"))) == len(months)
+
+    # Workbooks from either machine land in the one configured output folder.
+    for folder, scope in zip(machines, ("national", "region:North West"), strict=True):
+        built = finish(
+            start_helpline(["report", "--period", "2018-H1", "--scope", scope], env, folder)
+        )
+        assert built.code == 0, built
+    shared = sorted(path.name for path in partner_settings.output_dir.glob("*.xlsx"))
+    assert shared == [
+        "helpline-contacts-2018-H1-national.xlsx",
+        "helpline-contacts-2018-H1-region-north-west.xlsx",
+    ]
+    assert not [path for folder in machines for path in folder.rglob("*.xlsx")]

@@ -182,7 +182,7 @@ def test_a_password_for_the_real_server_is_never_shown(
         (["ingest", "--partner", "t-records", str(broken)], 1),
         (["report", "--period", "2018-H1", "--out", str(out)], 0),
         (["backfill", "--from", "2018-H1", "--to", "2018-H1"], 0),
-        (["send", "--period", "2018-H1"], 0),  # no SMTP host: .eml files in the outbox
+        (["send", "--period", "2018-H1"], 0),  # no SMTP host, HELPLINE_MAIL_OUTBOX: .eml files
         (["submissions", "list"], 0),
         (["status"], 0),
     ]

@@ -25,7 +25,7 @@ from flows.delivery.mail import (
     redact,
 )
 from flows.delivery.recipients import Recipient, load_recipients, parse_recipients
-from flows.report.edition import Edition
+from flows.report.edition import Edition, HeadlineRow
 from tests.support.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,7 +44,8 @@ scope = "force:E23000003"
 
 
 def make_settings(tmp_path: Path, **changes: object) -> Settings:
-    return Settings(output_dir=tmp_path / "output", _env_file=None, **changes)  # type: ignore[arg-type]
+    options: dict[str, object] = {"mail_outbox": True, **changes}
+    return Settings(output_dir=tmp_path / "output", _env_file=None, **options)  # type: ignore[arg-type]
 
 
 NATIONAL = Scope("national")
@@ -53,7 +54,10 @@ NATIONAL = Scope("national")
 def make_edition(tmp_path: Path, scope: Scope = NATIONAL) -> Edition:
     path = tmp_path / f"helpline-contacts-2018-H1-{scope.slug}.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a workbook")
-    headline = (("North West", 1747, 3549, 103.1), ("Wales", "[c]", 812, "[c]"))
+    headline = (
+        HeadlineRow("North West", 1747, 3549, 103.1),
+        HeadlineRow("Wales", "[c]", 812, "[c]"),
+    )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Edition(Period(2018, 1), scope, path, digest, headline, ("A key point.",), 3)
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from prefect import State
+from prefect.events.actions import CallWebhook
+from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.exceptions import FailedRun
 from prefect.states import Completed, Failed
 
@@ -29,10 +33,14 @@ from flows.orchestration import (
     connect_database,
     failures_of,
     is_transient,
+    operations_automations,
     retrying,
     run_each,
+    sweep_summary,
 )
 from flows.report.backfill import PeriodResult
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def record(message: str, error: BaseException | None) -> logging.LogRecord:
@@ -200,3 +208,83 @@ def test_a_period_result_is_a_table_row() -> None:
         "workbook": "/out/w.xlsx",
     }
     assert PeriodResult(Period(2018, 2), "failed", "No contacts").row()["workbook"] == ""
+
+
+def retry_record(delay: str) -> logging.LogRecord:
+    return logging.LogRecord(
+        "prefect.task_runs",
+        logging.INFO,
+        __file__,
+        1,
+        "Task run failed with %s: %r - Retry %s/%s will start %s",
+        ("exception", DatabaseUnavailable("down"), 1, 3, delay),
+        None,
+    )
+
+
+def test_a_retry_is_one_warning_with_a_rounded_delay() -> None:
+    record = retry_record("5.322383146783189 second(s) from now")
+    assert QuietProductErrors().filter(record) is True
+    assert record.levelno == logging.WARNING and record.levelname == "WARNING"
+    assert record.getMessage() == (
+        "Task run failed with exception: DatabaseUnavailable('down') - Retry 1/3 will start "
+        "5.3 second(s) from now"
+    )
+
+
+def test_a_final_failure_of_ours_is_left_to_the_flow_to_say_once() -> None:
+    quiet = QuietProductErrors()
+    exhausted = logging.LogRecord(
+        "prefect.task_runs", logging.ERROR, __file__, 1, "Retries are exhausted", (), None
+    )
+    error = NoDataForPeriod("No contacts.")
+    exhausted.exc_info = (type(error), error, None)
+    assert quiet.filter(exhausted) is False
+    finished = logging.LogRecord(
+        "prefect.task_runs", logging.ERROR, __file__, 1, "Finished in state Failed('x')", (), None
+    )
+    assert quiet.filter(finished) is True and finished.levelno == logging.INFO
+
+
+def sweep_run(state: str) -> UnitRun:
+    if state == "taken":
+        return UnitRun("p/t.xlsx", SweepResult("p", "t.xlsx", None, taken_by_another_sweep=True))
+    if state == "left":
+        return UnitRun("p/l.xlsx", SweepResult("p", "l.xlsx", None, "No profile"))
+    return UnitRun("p/f.xlsx", SweepResult("p", "f.xlsx", outcome(state)))
+
+
+def test_the_sweep_counts_only_the_files_it_ingested() -> None:
+    runs = [sweep_run(s) for s in ("accepted", "rejected", "accepted", "taken", "left")]
+    assert sweep_summary(runs) == (
+        "3 file(s) swept (2 accepted, 1 rejected, 1 taken by another sweep, 1 left in the inbox)"
+    )
+    taken = sweep_run("taken").result
+    assert taken.detail == "left to the sweep already ingesting it"
+
+
+def test_deploy_sets_up_crash_detection_and_an_alert_only_with_a_webhook() -> None:
+    settings = Settings(crash_after_seconds=120, _env_file=None)
+    [crash] = operations_automations(settings, None, REPO / "deploy" / "automations.yaml")
+    assert crash.name == "helpline: crash runs whose heartbeats stopped"
+    trigger = crash.trigger
+    assert isinstance(trigger, EventTrigger)
+    assert trigger.posture == Posture.Proactive and trigger.within == timedelta(seconds=120)
+    assert trigger.after == {"prefect.flow-run.heartbeat"}
+    assert [action.type for action in crash.actions] == ["change-flow-run-state"]
+    block = uuid4()
+    _, alert = operations_automations(settings, block, REPO / "deploy" / "automations.yaml")
+    assert isinstance(alert.trigger, EventTrigger)
+    assert alert.trigger.expect == {
+        "prefect.flow-run.Failed",
+        "prefect.flow-run.Crashed",
+        "prefect.flow-run.Late",
+    }
+    [call] = alert.actions
+    assert isinstance(call, CallWebhook) and call.block_document_id == block
+
+
+def test_importing_the_flows_installs_the_filter_on_prefects_run_loggers() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        filters = logging.getLogger(name).filters
+        assert any(isinstance(found, QuietProductErrors) for found in filters), name

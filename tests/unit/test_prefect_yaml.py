@@ -35,7 +35,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any], str | None]] = {
     ),
     "inbox-sweep": ("flows/orchestration.py:ingest_inbox", "ingest_inbox", {}, "cron"),
     "backfill": (
-        "flows/orchestration.py:backfill",
+        "flows/orchestration.py:backfill_periods",
         "backfill",
         {"missing_only": False, "send": False},
         None,
@@ -194,3 +194,9 @@ def test_inbox_sweep_runs_every_day_at_six_london_time() -> None:
 
 def test_backfill_has_no_schedule() -> None:
     assert deployments()["backfill"]["schedules"] == []
+
+
+def test_every_deployment_sends_heartbeats_for_crash_detection() -> None:
+    for name, deployment in deployments().items():
+        env = deployment["work_pool"]["job_variables"]["env"]
+        assert env == {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}, name

@@ -1,4 +1,5 @@
-"""Sending each recipient the workbook of their scope, once: the delivery ledger and `send`."""
+"""Sending each recipient the workbook of their scope, once, by the delivery ledger: the use
+case behind `send`, `backfill --send` and the scheduled report's send."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from flows.core.periods import LONDON, Period
 from flows.core.scope import Scope
 from flows.core.settings import Settings, refuse_example_contact
 from flows.delivery.mail import Mailer, build_message
-from flows.delivery.recipients import Recipient, group_by_scope
+from flows.delivery.recipients import Recipient, group_by_scope, load_recipients
 from flows.report.edition import Edition, build_edition
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def send_period(
     """Build each distinct scope's workbook once (or reuse one in built) and deliver it."""
     refuse_example_contact(settings)  # every send, by hand or scheduled, comes through here
     chosen = mailer or Mailer(settings)
+    chosen.check()
     results: list[DeliveryResult] = []
     for scope, group in group_by_scope(recipients).items():
         try:
@@ -193,3 +195,33 @@ def summary(results: list[DeliveryResult]) -> str:
     """E.g. '2 sent, 1 already sent'."""
     counts = {state: sum(r.state == state for r in results) for state in _STATES}
     return ", ".join(f"{count} {state}" for state, count in counts.items() if count) or "nobody"
+
+
+def edition_delivery(
+    engine: Engine, settings: Settings, *, mailer: Mailer | None = None
+) -> Callable[[Edition], str]:
+    """Deliver each built edition to its scope's recipients; never resends (no --force).
+
+    Used by `backfill --send` and the flows; a failure raises, naming who missed out.
+    """
+    (mailer or Mailer(settings)).check()  # before any workbook is built
+    recipients = load_recipients(settings.recipients_file)
+
+    def deliver(edition: Edition) -> str:
+        results = send_period(
+            engine,
+            settings,
+            edition.period,
+            recipients,
+            force=False,
+            mailer=mailer,
+            built={edition.scope: edition},
+        )
+        failed = [result for result in results if not result.ok]
+        if failed:
+            # When only the mail server was down, say so, so that flows may retry.
+            error = DeliveryUnavailable if all(r.transient for r in failed) else HelplineError
+            raise error(f"emailing: {summary(results)}: " + "; ".join(r.line() for r in failed))
+        return f"emailed: {summary(results)}"
+
+    return deliver
