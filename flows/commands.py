@@ -166,7 +166,7 @@ def run_backfill(
     settings: Settings, start: str, end: str, missing_only: bool, send: bool, say: Say
 ) -> int:
     from flows.core.periods import periods_between
-    from flows.report.backfill import PeriodResult, backfill
+    from flows.report.backfill import PeriodResult, build_period_range
 
     first, last = Period.parse(start), Period.parse(end)
     periods = periods_between(first, last)  # reject a backwards range before connecting
@@ -179,7 +179,7 @@ def run_backfill(
                 say(result.line())
                 progress.advance(task)
 
-            results = backfill(
+            results = build_period_range(
                 engine,
                 settings,
                 first,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flows.core.settings import Settings
+from flows.report.disclosure.linked_table import TOTAL, cell_key, force_key
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import ReportData
-from flows.report.release_table import TOTAL, cell_key, force_key
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.wording import display_name, scope_phrase
 
 Section = tuple[str, list[str]]

@@ -19,13 +19,13 @@ from flows.core.periods import Period
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.report.cover_text import SOURCE, ReleaseShape, cover_sections, workbook_title
+from flows.report.disclosure.edition_audit import audit_release
+from flows.report.disclosure.linked_table import regions_of
+from flows.report.disclosure.period_pattern import SuppressionPattern
+from flows.report.disclosure.published_versions import release_pattern
 from flows.report.figures import ReleaseFigures, ReportData, edition_data, read_release_figures
 from flows.report.key_points import chart_text, key_points
 from flows.report.publication_calendar import publication_date
-from flows.report.release_audit import audit_release
-from flows.report.release_pattern import release_pattern
-from flows.report.release_table import regions_of
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.tables import CONFIDENTIAL, Cell, Table, build_tables
 from flows.report.workbook import write_workbook
 

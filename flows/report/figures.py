@@ -1,7 +1,7 @@
 """The figures a release publishes, read from Postgres once per period, and one edition's share.
 
 A release is every edition of a period (national, each region, each force area). Its figures
-are the linked table of each of its two periods (flows.report.release_table), read in one pass
+are the linked table of each of its two periods (report.disclosure.linked_table), read in one pass
 over the facts; an edition's figures are a projection of them onto its scope, so every edition
 lists the same categories and months, zeros included.
 """
@@ -21,7 +21,7 @@ from flows.core.database import run_query
 from flows.core.errors import NoDataForPeriod
 from flows.core.periods import Period
 from flows.core.scope import Scope
-from flows.report.release_table import (
+from flows.report.disclosure.linked_table import (
     TOTAL,
     Area,
     area_key,

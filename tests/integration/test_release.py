@@ -16,7 +16,7 @@ from flows.core.periods import Period
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.demo import write_demo_files
-from flows.report.disclosure_audit import DisclosureAuditFailed
+from flows.report.disclosure.lp_audit import DisclosureAuditFailed
 from flows.report.edition import build_edition, read_release
 from tests import independent_audit
 from tests.legacy.per_workbook import legacy_editions

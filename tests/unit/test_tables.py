@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flows.core.scope import Scope
+from flows.report.disclosure.linked_table import Area
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import ReleaseFigures, edition_data
 from flows.report.key_points import chart_text, key_points
-from flows.report.release_table import Area
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.tables import Table, build_tables, one_decimal
 from flows.report.wording import display_name, region_phrase
 from tests.release_cases import (

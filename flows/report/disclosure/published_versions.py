@@ -13,15 +13,15 @@ from sqlalchemy.engine import Engine
 
 from flows.core.database import run_query, translate_database_errors
 from flows.core.periods import Period
-from flows.report.figures import ReleaseFigures
-from flows.report.release_table import linked_relations
-from flows.report.suppression_pattern import (
+from flows.report.disclosure.linked_table import linked_relations
+from flows.report.disclosure.period_pattern import (
     METHOD_VERSION,
     StoredPattern,
     SuppressionPattern,
     pattern_fingerprint,
     period_pattern,
 )
+from flows.report.figures import ReleaseFigures
 
 
 def stored_or_computed(
