@@ -90,16 +90,29 @@ def describe_edition(edition: Edition, say: Say) -> None:
 
 
 def run_report(
-    settings: Settings, period_text: str, scope_text: str, out: Path | None, say: Say
+    settings: Settings,
+    period_text: str,
+    scope_text: str,
+    out: Path | None,
+    say: Say,
+    *,
+    revise: bool = False,
+    edition_number: int | None = None,
 ) -> int:
     from flows.core.scope import Scope
-    from flows.report.edition import build_edition
+    from flows.report.edition import build_edition, default_workbook_path
+    from flows.report.publication import stored_workbook
 
     period, scope = Period.parse(period_text), Scope.parse(scope_text)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise HelplineError(f"{out.name}: the workbook must be written to a .xlsx file.")
     with ready_database(settings) as engine:
-        edition = build_edition(engine, settings, period, scope, out)
+        if edition_number is not None:
+            path = out or default_workbook_path(settings, period, scope)
+            path.write_bytes(stored_workbook(engine, period, str(scope), edition_number))
+            say(f"{period} ({scope}): edition {edition_number} as built, written to {path}")
+            return 0
+        edition = build_edition(engine, settings, period, scope, out, revise=revise)
         say(f"{period} ({scope}): {edition.suppressed_cells} cell(s) suppressed")
         describe_edition(edition, say)
         return 0
@@ -131,12 +144,14 @@ def run_demo(settings: Settings, say: Say) -> int:
 
 def run_status(settings: Settings, say: Say) -> int:
     from flows.core.database import redact_url, run_query
+    from flows.report.edition_status import edition_status_lines
 
     with ready_database(settings) as engine:
         say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")
         with engine.connect() as connection:
             partners = run_query(connection, "status_partners").all()
             editions = run_query(connection, "status_editions").all()
+            builds = run_query(connection, "status_edition_builds").all()
         if not partners:
             say("no submissions yet")
         for row in partners:
@@ -149,6 +164,8 @@ def run_status(settings: Settings, say: Say) -> int:
         for row in editions:
             built = f"{row.built_at:%Y-%m-%d %H:%M}"
             say(f"edition {row.period} {row.scope}: built {built} -> {row.path}")
+        for line in edition_status_lines(builds):
+            say(line)
         return 0
 
 

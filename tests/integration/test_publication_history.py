@@ -1,0 +1,114 @@
+"""Late data under the publication-snapshot policy: the demo's late police referrals (issue 21).
+
+A period is shown as first published until a revised edition is issued on purpose; the revision
+is protected together with every earlier version; what was sent can be produced again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+
+from flows.commands import ingest_files
+from flows.core.periods import Period
+from flows.core.scope import Scope
+from flows.core.settings import Settings
+from flows.demo import write_demo_files
+from tests.integration.test_release import read_back
+
+pytestmark = pytest.mark.integration
+PERIOD = Period(2018, 1)
+DYFED_POWYS = "W15000004"
+WELSH = ("W15000001", "W15000002", "W15000003", DYFED_POWYS)
+SCOPES = (
+    Scope("national"),
+    Scope("region", "Wales"),
+    *(Scope("force", code) for code in WELSH),
+)
+
+
+def load_demo(engine: Engine, settings: Settings, folder: Path) -> Path:
+    referrals = folder
+    for demo_file in write_demo_files(folder / "files"):
+        ingest_files(engine, settings, demo_file.partner_id, [demo_file.path], print)
+        if demo_file.partner_id == "police-referrals":
+            referrals = demo_file.path
+    return referrals
+
+
+def resubmit_with_late_referrals(
+    engine: Engine, settings: Settings, referrals: Path, folder: Path
+) -> None:
+    """police-referrals sends its file again with one more row: 3 for Dyfed-Powys, July 2017."""
+    book = load_workbook(referrals)
+    sheet = book["Referrals"]
+    sheet.append(["Jul-17", DYFED_POWYS, 3, "Referral"])
+    late = folder / "referrals-resubmitted.xlsx"
+    book.save(late)
+    ingest_files(engine, settings, "police-referrals", [late], print)
+
+
+def build_all(
+    engine: Engine, settings: Settings, folder: Path, *, revise: bool = False
+) -> dict[str, dict[str, list[list[object]]]]:
+    from flows.report.edition import build_edition
+
+    folder.mkdir(parents=True, exist_ok=True)
+    built = {}
+    for scope in SCOPES:
+        edition = build_edition(
+            engine, settings, PERIOD, scope, folder / f"{scope.slug}.xlsx", revise=revise
+        )
+        built[str(scope)] = read_back(edition.path)
+    return built
+
+
+def cover_text(path: Path) -> str:
+    sheet = load_workbook(path)["Cover"]
+    return "\n".join(str(row[0]) for row in sheet.iter_rows(values_only=True) if row[0])
+
+
+def headline_numbers(tables: dict[str, list[list[object]]]) -> None:
+    for row in tables["regions"]:
+        assert isinstance(row[1], int) and isinstance(row[2], int), row
+    for name in ("caller_types", "channels"):
+        (total,) = [row for row in tables[name] if row[0] == "All contacts"]
+        assert isinstance(total[1], int) and isinstance(total[2], int), (name, total)
+
+
+def test_late_referrals_keep_every_headline_and_the_first_version_stays_reproducible(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    referrals = load_demo(engine, settings, tmp_path)
+    first = build_all(engine, settings, tmp_path / "first")
+    first_national = (tmp_path / "first" / "national.xlsx").read_bytes()
+    resubmit_with_late_referrals(engine, settings, referrals, tmp_path)
+
+    second = build_all(engine, settings, tmp_path / "second")
+    assert second == first  # shown as first published
+    cover = cover_text(tmp_path / "second" / "national.xlsx")
+    assert (
+        "July to December 2017: fewer than 10 contacts loaded since these figures were "
+        "published are not included yet"
+    ) in cover
+
+    revised = build_all(engine, settings, tmp_path / "revised", revise=True)
+    for scope in SCOPES:
+        if scope.kind != "force":
+            headline_numbers(revised[str(scope)])
+    national_before = {r[0]: r for r in first["national"]["regions"]}
+    national_after = {r[0]: r for r in revised["national"]["regions"]}
+    for name in ("All areas", "Wales"):
+        before, after = national_before[name][1], national_after[name][1]
+        assert isinstance(before, int) and isinstance(after, int)
+        assert after == before + 3
+    assert national_after["North West"][1:3] == national_before["North West"][1:3]
+    cover = cover_text(tmp_path / "revised" / "national.xlsx")
+    assert "July to December 2017: revised figures (version 2)." in cover
+    assert "July to December 2017, Dyfed-Powys: figures revised since the version before" in cover
+
+    from flows.report.publication import stored_workbook
+
+    assert stored_workbook(engine, PERIOD, "national", 1) == first_national
