@@ -123,15 +123,15 @@ def ingest(
 @app.command()
 def report(
     period: Annotated[str, typer.Option(help="Half-year, e.g. 2018-H1.")],
-    out_file: Annotated[
-        Path | None, typer.Option("--out", help="Workbook path (default: output folder).")
-    ] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Workbook file.")] = None,
     scope: Annotated[str, typer.Option(help="national, region:NAME or force:CODE.")] = "national",
+    revise: Annotated[bool, typer.Option(help="Include data loaded since publication.")] = False,
+    edition: Annotated[int | None, typer.Option(min=1, help="Edition N as built.")] = None,
 ) -> None:
     """Write the six-monthly workbook for one period (exit 1 if the period has no data)."""
     from flows.commands import run_report
 
-    raise typer.Exit(run_report(load_settings(), period, scope, out_file, say))
+    raise typer.Exit(run_report(load_settings(), period, scope, out_file, say, revise, edition))
 
 
 @app.command()

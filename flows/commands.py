@@ -95,7 +95,6 @@ def run_report(
     scope_text: str,
     out: Path | None,
     say: Say,
-    *,
     revise: bool = False,
     edition_number: int | None = None,
 ) -> int:

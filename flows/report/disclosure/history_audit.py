@@ -163,18 +163,16 @@ def revision_pattern(
             and key.partition("|")[0] not in changed
         }
     zeros = frozenset(key for key, value in table.items() if value == 0)
-    fixed = _determined(relations, frozenset(fixed) | zeros, frozenset(forced))
+    shown = _determined(relations, frozenset(fixed) | zeros, frozenset(forced))
     try:
-        hidden = protect(
-            table, relations, threshold, forced=frozenset(forced), fixed=frozenset(fixed)
-        )
+        hidden = protect(table, relations, threshold, forced=frozenset(forced), fixed=shown)
     except DisclosureAuditFailed as failed:
         raise DisclosureAuditFailed(
             f"{period}: the figures cannot be published safely with England and Wales and every "
             f"region's total shown ({failed.message}) Leave the period as published until more "
             "data arrive, or withdraw the late file."
         ) from None
-    headline_hidden = sorted(key for key in hidden if key in fixed)
+    headline_hidden = sorted(key for key in hidden if key in shown)
     if headline_hidden:
         raise DisclosureAuditFailed(
             f"{period}: {unversioned(headline_hidden[0])[1]} would have to be [c]; no workbook "
