@@ -192,17 +192,7 @@ def _extreme(solver: highspy.Highs, j: int, sense: float) -> float:
     raise AssertionError(f"column {j}: {status}")
 
 
-def audit(
-    editions: Mapping[str, Mapping[str, Iterable[Sequence[object]]]],
-    region_of: Mapping[str, str],
-    first_current: date,
-    threshold: int,
-    smallest_confidential: float = 1.0,
-) -> Verdict:
-    attack = Attack(first_current)
-    for scope, tables in editions.items():
-        attack.edition(scope, tables)
-    attack.relations(region_of)
+def _bounds(attack: Attack, threshold: int, smallest_confidential: float) -> Verdict:
     both_ways = sorted(attack.confidential & attack.known.keys())
     involved = {key for linear, _ in attack.equal + attack.at_most for key in linear}
     unknown = sorted((involved | attack.confidential) - attack.known.keys())
@@ -219,6 +209,62 @@ def audit(
         ranges[key] = (_extreme(solver, j, 1.0), _extreme(solver, j, -1.0))
     failures = {k: r for k, r in ranges.items() if r[1] - r[0] < threshold - 1 - TOLERANCE}
     return Verdict(attack.problems, both_ways, ranges, failures)
+
+
+def audit(
+    editions: Mapping[str, Mapping[str, Iterable[Sequence[object]]]],
+    region_of: Mapping[str, str],
+    first_current: date,
+    threshold: int,
+    smallest_confidential: float = 1.0,
+) -> Verdict:
+    attack = Attack(first_current)
+    for scope, tables in editions.items():
+        attack.edition(scope, tables)
+    attack.relations(region_of)
+    return _bounds(attack, threshold, smallest_confidential)
+
+
+def _tagged(tag: int, key: Key) -> Key:
+    return (f"{tag}:{key[0]}", key[1], key[2])
+
+
+def audit_versions(
+    builds: Sequence[Mapping[str, Mapping[str, Iterable[Sequence[object]]]]],
+    revised: Sequence[set[tuple[str, str]]],
+    region_of: Mapping[str, str],
+    first_current: date,
+    threshold: int,
+) -> Verdict:
+    """Several builds of one release held together, as a reader who kept every workbook would.
+
+    revised[i] holds the (column, force code) pairs the Cover of build i names as revised since
+    build i - 1; every other force area's figure is the same in both builds, which the reader
+    adds as an equation. Each build's own equations are kept apart by tagging its keys.
+    """
+    joint = Attack(first_current)
+    seen: list[set[Key]] = []
+    for tag, editions in enumerate(builds):
+        attack = Attack(first_current)
+        for scope, tables in editions.items():
+            attack.edition(scope, tables)
+        attack.relations(region_of)
+        joint.problems.extend(f"build {tag}: {problem}" for problem in attack.problems)
+        for key, value in attack.known.items():
+            joint.known[_tagged(tag, key)] = value
+        joint.confidential.update(_tagged(tag, key) for key in attack.confidential)
+        for rows, into in ((attack.equal, joint.equal), (attack.at_most, joint.at_most)):
+            into.extend(({_tagged(tag, k): v for k, v in lin.items()}, c) for lin, c in rows)
+        keys = attack.known.keys() | attack.confidential
+        keys |= {key for linear, _ in attack.equal for key in linear}
+        seen.append(set(keys))
+        if tag == 0:
+            continue
+        for key in sorted(seen[tag] & seen[tag - 1]):
+            column, area, _ = key
+            if area.startswith("force:") and (column, area[6:]) not in revised[tag]:
+                joint.equal.append(({_tagged(tag, key): 1.0, _tagged(tag - 1, key): -1.0}, 0.0))
+    return _bounds(joint, threshold, 1.0)
 
 
 def table_rows(tables: Iterable[object]) -> dict[str, list[list[object]]]:

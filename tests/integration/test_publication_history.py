@@ -5,18 +5,21 @@ is protected together with every earlier version; what was sent can be produced 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from flows.commands import ingest_files
+from flows.commands import ingest_files, run_report, run_send, run_status
+from flows.core.errors import HelplineError
 from flows.core.periods import Period
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.demo import write_demo_files
-from tests.integration.test_release import read_back
+from tests import independent_audit
+from tests.integration.test_release import read_back, region_map
 
 pytestmark = pytest.mark.integration
 PERIOD = Period(2018, 1)
@@ -112,3 +115,65 @@ def test_late_referrals_keep_every_headline_and_the_first_version_stays_reproduc
     from flows.report.publication import stored_workbook
 
     assert stored_workbook(engine, PERIOD, "national", 1) == first_national
+    # A reader who kept all three builds, knowing what the revised Cover names, pins nothing.
+    verdict = independent_audit.audit_versions(
+        [first, second, revised],
+        [set(), set(), {("previous", DYFED_POWYS)}],
+        region_map(engine),
+        PERIOD.first_month,
+        5,
+    )
+    assert verdict.problems == [] and verdict.failures == {}
+    assert ("2:previous", f"force:{DYFED_POWYS}", "total") in verdict.ranges
+
+
+def test_the_report_command_writes_an_edition_as_built_byte_for_byte(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    referrals = load_demo(engine, settings, tmp_path)
+    said: list[str] = []
+    first = tmp_path / "first.xlsx"
+    assert run_report(settings, "2018-H1", "national", first, said.append) == 0
+    resubmit_with_late_referrals(engine, settings, referrals, tmp_path)
+    revised = tmp_path / "revised.xlsx"
+    assert run_report(settings, "2018-H1", "national", revised, said.append, True) == 0
+    assert revised.read_bytes() != first.read_bytes()
+    again = tmp_path / "again.xlsx"
+    assert run_report(settings, "2018-H1", "national", again, said.append, False, 1) == 0
+    assert said[-1] == f"2018-H1 (national): edition 1 as built, written to {again}"
+    assert again.read_bytes() == first.read_bytes()
+    with pytest.raises(HelplineError) as missing:
+        run_report(settings, "2018-H1", "national", again, said.append, False, 9)
+    assert missing.value.message == (
+        "2018-H1 (national) has no edition 9; 'helpline status' lists the editions built."
+    )
+
+
+def test_status_lists_out_of_date_workbooks_and_who_was_sent_them(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from flows.report.edition import build_edition
+
+    referrals = load_demo(engine, settings, tmp_path)
+    settings.recipients_file.write_text(
+        '[[recipient]]\nemail = "analysis@example.org"\nname = "Analysis"\nscope = "national"\n'
+    )
+    said: list[str] = []
+    assert run_send(settings, "2018-H1", False, said.append) == 0
+    resubmit_with_late_referrals(engine, settings, referrals, tmp_path)
+    build_edition(engine, settings, PERIOD, Scope("region", "Wales"), tmp_path / "w.xlsx")
+    build_edition(engine, settings, PERIOD, Scope("force", "W15000002"), revise=True)
+    said.clear()
+    assert run_status(settings, said.append) == 0
+    lines = [line.rsplit(" (sha256 ", 1)[0] for line in said if line.startswith("workbook ")]
+    today = date.today().isoformat()
+    assert lines == [
+        "workbook 2018-H1 force:W15000002: current, shows version 1 of 2018-H1, version 2 of "
+        "the period before; not sent",
+        "workbook 2018-H1 national: OUT OF DATE (a revised version was issued since), shows "
+        "version 1 of 2018-H1, version 1 of the period before; sent to analysis@example.org "
+        + today,
+        "workbook 2018-H1 region:Wales: OUT OF DATE (a revised version was issued since), shows "
+        "version 1 of 2018-H1, version 1 of the period before; 3 late contact(s) waiting; "
+        "not sent",
+    ]
