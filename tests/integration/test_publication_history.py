@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
@@ -177,3 +178,61 @@ def test_status_lists_out_of_date_workbooks_and_who_was_sent_them(
         "version 1 of 2018-H1, version 1 of the period before; 3 late contact(s) waiting; "
         "not sent",
     ]
+
+
+def add_new_partner_file(engine: Engine, code: str, month: str, contacts: int) -> None:
+    """A new partner's first file: its only month is in the previous, already published period."""
+    with engine.begin() as connection:
+        submission = connection.execute(
+            sa.text(
+                "INSERT INTO helpline.submissions (partner_id, sha256, file_name, layout, status, "
+                "first_month, last_month) VALUES ('new-partner', repeat('b', 64), 'first.csv', "
+                "'counts', 'loaded', :month, :month) RETURNING id"
+            ),
+            {"month": month},
+        ).scalar_one()
+        connection.execute(
+            sa.text(
+                "INSERT INTO helpline.contact_counts (submission_id, partner_id, month, "
+                "force_code, caller_type, channel, contacts) "
+                "VALUES (:id, 'new-partner', :month, :code, 'unknown', 'online chat', :contacts)"
+            ),
+            {"id": submission, "month": month, "code": code, "contacts": contacts},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO helpline.month_sources (partner_id, month, submission_id) "
+                "VALUES ('new-partner', :month, :id)"
+            ),
+            {"id": submission, "month": month},
+        )
+
+
+def test_a_new_partners_first_file_for_a_small_force_keeps_every_headline(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    load_demo(engine, settings, tmp_path)
+    first = build_all(engine, settings, tmp_path / "first")
+    add_new_partner_file(engine, "W15000001", "2017-09-01", 3)  # North Wales
+    assert build_all(engine, settings, tmp_path / "second") == first
+    revised = build_all(engine, settings, tmp_path / "revised", revise=True)
+    for scope in SCOPES:
+        if scope.kind != "force":
+            headline_numbers(revised[str(scope)])
+    before = {r[0]: r for r in first["national"]["regions"]}
+    after = {r[0]: r for r in revised["national"]["regions"]}
+    assert after["Wales"][1] == _plus(before["Wales"][1], 3)
+    assert after["All areas"][1] == _plus(before["All areas"][1], 3)
+    verdict = independent_audit.audit_versions(
+        [first, revised],
+        [set(), {("previous", "W15000001")}],
+        region_map(engine),
+        PERIOD.first_month,
+        5,
+    )
+    assert verdict.problems == [] and verdict.failures == {}
+
+
+def _plus(value: object, late: int) -> int:
+    assert isinstance(value, int)
+    return value + late
