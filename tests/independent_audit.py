@@ -179,6 +179,14 @@ def _extreme(solver: highspy.Highs, j: int, sense: float) -> float:
     solver.changeColCost(j, sense)
     solver.run()
     status = solver.getModelStatus()
+    # A warm start on a degenerate system can end without a verdict: solve again from scratch.
+    for option, setting in (("solver", "simplex"), ("presolve", "off")):
+        if status != highspy.HighsModelStatus.kUnknown:
+            break
+        solver.clearSolver()
+        solver.setOptionValue(option, setting)
+        solver.run()
+        status = solver.getModelStatus()
     value = sense * solver.getInfo().objective_function_value
     solver.changeColCost(j, 0.0)  # after reading: changing the model clears its solution
     if status == highspy.HighsModelStatus.kOptimal:

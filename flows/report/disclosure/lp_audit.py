@@ -185,14 +185,27 @@ class _Component:
         low = max(SMALLEST_SUPPRESSED, _snap(self.low(i)))
         return FeasibleRange(self.hidden[i], low, _snap(high))
 
+    def _solve(self) -> object:
+        """Run HiGHS; when a warm start ends without a verdict (kUnknown, seen on degenerate
+        systems), solve again from scratch, then once more without presolve."""
+        self._solver.run()
+        status = self._solver.getModelStatus()
+        for option, value in (("solver", "simplex"), ("presolve", "off")):
+            if status != self._status.kUnknown:
+                break
+            self._solver.clearSolver()
+            self._solver.setOptionValue(option, value)
+            self._solver.run()
+            status = self._solver.getModelStatus()
+        return status
+
     def _optimum(self, i: int, sense: float) -> float:
         """min sense * x_i subject to A x = b, x >= 1; -inf when the reader has no bound."""
         if self._costed is not None and self._costed != i:
             self._solver.changeColCost(self._costed, 0.0)
         self._solver.changeColCost(i, sense)
         self._costed = i
-        self._solver.run()
-        status = self._solver.getModelStatus()
+        status = self._solve()
         if status == self._status.kOptimal:
             values = np.asarray(self._solver.getSolution().col_value)
             np.minimum(self.seen_low, values, out=self.seen_low)
