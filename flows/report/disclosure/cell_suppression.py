@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.report.disclosure.lp_audit import (
-    DisclosureAuditFailed,
     RelationIndex,
+    UnprotectableCell,
     component_failures,
 )
 from flows.report.disclosure.relations import Relation
@@ -175,10 +175,11 @@ def _widen(
         found = sorted(choice for choice in choices if choice is not None)
         if not found:
             worst = failures[0]
-            raise DisclosureAuditFailed(
+            raise UnprotectableCell(
                 f"Disclosure control cannot protect {worst.cell}: it could be worked out to "
                 f"within {worst.low:g}..{worst.high:g} with every figure around it suppressed "
-                "except zeros and figures already published; no workbook was written."
+                "except zeros and figures already published; no workbook was written.",
+                worst.cell,
             )
         if rnd > _SINGLE_STEP_ROUNDS:
             hidden.update(found)

@@ -45,6 +45,14 @@ class DisclosureAuditFailed(HelplineError):
     """A suppressed figure could be worked out too closely from what the release publishes."""
 
 
+class UnprotectableCell(DisclosureAuditFailed):
+    """The search found no cell left to suppress around `cell`, which stays pinned."""
+
+    def __init__(self, message: str, cell: str) -> None:
+        super().__init__(message)
+        self.cell = cell
+
+
 @dataclass(frozen=True)
 class FeasibleRange:
     """The smallest and largest value a suppressed cell could take; high may be infinity."""
