@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from flows.core.periods import Period
 from flows.report.disclosure.cell_suppression import protect
 from flows.report.disclosure.linked_table import ALL, TOTAL, Area, cell_key, linked_relations
@@ -115,20 +117,29 @@ def audit_history(
 def _determined(
     relations: Sequence[Relation], fixed: frozenset[str], forced: frozenset[str]
 ) -> frozenset[str]:
-    """Fixed cells (zeros included: always shown), with every cell they determine: a relation
-    with one cell not fixed gives it away, so hiding it would protect nothing and only mislead
-    the search."""
-    known = set(fixed)
-    for _ in range(len(relations) + 1):
-        added = False
-        for relation in relations:
-            open_cells = [key for key in relation.cells if key not in known]
-            if len(open_cells) == 1 and open_cells[0] not in forced:
-                known.add(open_cells[0])
-                added = True
-        if not added:
-            break
-    return frozenset(known)
+    """Fixed cells (zeros included: always shown), with every cell they determine.
+
+    A cell is determined when the equations, with the fixed cells known, give its value whatever
+    the other unknowns are: its unit vector lies in the row space of the system over the
+    unknowns, that is, every vector of the system's null space is zero there. Hiding such a cell
+    would protect nothing and only mislead the search, so it is shown (unless an earlier version
+    forces it hidden: then the audit reports it).
+    """
+    from scipy.linalg import null_space  # deferred: only revisions need it
+
+    unknown = sorted({key for r in relations for key in r.cells} - fixed)
+    if not unknown:
+        return fixed
+    column = {key: i for i, key in enumerate(unknown)}
+    rows = [r for r in relations if any(key in column for key in r.cells)]
+    matrix = np.zeros((max(len(rows), 1), len(unknown)))
+    for row, relation in enumerate(rows):
+        for key, sign in ((relation.total, 1.0), *((m, -1.0) for m in relation.members)):
+            if key in column:
+                matrix[row, column[key]] = sign
+    free = np.abs(null_space(matrix)).max(axis=1, initial=0.0) > 1e-9
+    derived = {key for key, i in column.items() if not free[i] and key not in forced}
+    return fixed | frozenset(derived)
 
 
 def _protect_new_version(
