@@ -156,7 +156,13 @@ def _protect_new_version(
     """
     shown = set(fixed)
     for _ in range(len(table) + 1):
-        known = _determined(relations, frozenset(shown), forced)
+        # With no earlier version nothing links the cells beyond the period's own relations,
+        # which the search already reads; the null space is worth its cost only for revisions.
+        known = (
+            _determined(relations, frozenset(shown), forced)
+            if any(key.startswith("v2#") for key in table)
+            else frozenset(shown)
+        )
         try:
             return protect(table, relations, threshold, forced=forced, fixed=known)
         except UnprotectableCell as failed:
@@ -180,16 +186,38 @@ def revision_pattern(
     """The [c] cells of a new version, protected jointly with every earlier one.
 
     Earlier versions are history: their [c] cells stay hidden and the rest stay shown. In the
-    new version England and Wales and each region's total are always shown; a cell an earlier
-    version hid stays hidden while it is not zero; a cell of an unrevised force area that the
-    last version showed stays shown (readers have it). Only the new version's other cells can
-    become complements.
+    new version England and Wales and each region's total are shown (unless the version before
+    hid one); a cell an earlier version hid stays hidden while it is not zero; a cell of an
+    unrevised force area that the last version showed stays shown (readers have it). Only the
+    new version's other cells can become complements.
+
+    A first publication whose small counts sit in a region too small to protect them with its
+    total shown (a region of two force areas with 3 and 4 contacts) cannot keep that total: it
+    is protected as before, and the total stays [c] in later versions too. A revision never
+    hides a headline the version before showed: it is refused instead.
     """
+    if not earlier:
+        try:
+            return _new_version(period, areas, cells, earlier, threshold)
+        except DisclosureAuditFailed:
+            relations = linked_relations(period, areas)
+            return protect(cells, relations, threshold)
+    return _new_version(period, areas, cells, earlier, threshold)
+
+
+def _new_version(
+    period: Period,
+    areas: Sequence[Area],
+    cells: Mapping[str, int],
+    earlier: Sequence[VersionFigures],
+    threshold: int,
+) -> frozenset[str]:
     number = len(earlier) + 1
     table, relations = history_table(period, areas, [*(v.cells for v in earlier), cells])
     forced = {versioned(n, key) for n, v in enumerate(earlier, start=1) for key in v.hidden}
     fixed = {versioned(n, k) for n, v in enumerate(earlier, start=1) for k in v.cells} - forced
-    fixed |= {versioned(number, key) for key in headline_cells(areas)}
+    headline = headline_cells(areas) - (earlier[-1].hidden if earlier else frozenset())
+    fixed |= {versioned(number, key) for key in headline}
     if earlier:
         last = earlier[-1]
         changed = revised_forces(last.cells, cells)
@@ -205,8 +233,7 @@ def revision_pattern(
     hidden = _protect_new_version(
         period, table, relations, threshold, frozenset(forced), fixed | zeros
     )
-    shown = frozenset(fixed)
-    headline_hidden = sorted(key for key in hidden if key in shown)
+    headline_hidden = sorted(key for key in hidden if key in fixed)
     if headline_hidden:
         raise DisclosureAuditFailed(
             f"{period}: {unversioned(headline_hidden[0])[1]} would have to be [c]; no workbook "
