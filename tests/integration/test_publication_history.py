@@ -236,3 +236,38 @@ def test_a_new_partners_first_file_for_a_small_force_keeps_every_headline(
 def _plus(value: object, late: int) -> int:
     assert isinstance(value, int)
     return value + late
+
+
+def test_the_command_line_revises_and_writes_an_edition_as_built(
+    engine: Engine, settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    helpline = Path(sys.executable).parent / "helpline"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(helpline), *args], capture_output=True, text=True, timeout=300, env=cli_env
+        )
+
+    referrals = load_demo(engine, settings, tmp_path)
+    first = tmp_path / "first.xlsx"
+    assert run("report", "--period", "2018-H1", "--out", str(first)).returncode == 0
+    resubmit_with_late_referrals(engine, settings, referrals, tmp_path)
+    revised = run("report", "--period", "2018-H1", "--revise", "--out", str(tmp_path / "r.xlsx"))
+    assert revised.returncode == 0, revised.stderr
+    again = tmp_path / "again.xlsx"
+    result = run("report", "--period", "2018-H1", "--edition", "1", "--out", str(again))
+    assert result.returncode == 0, result.stderr
+    assert again.read_bytes() == first.read_bytes()
+    missing = run("report", "--period", "2018-H1", "--edition", "3", "--out", str(again))
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        "error: 2018-H1 (national) has no edition 3; 'helpline status' lists the editions built."
+    )
+    status = run("status")
+    assert status.returncode == 0
+    assert "workbook 2018-H1 national: current, shows version 1 of 2018-H1, version 2 of " in (
+        status.stdout.replace("\n", " ")
+    )
