@@ -34,7 +34,7 @@ install: $(VENV)/.installed ## Create .venv and install the project from uv.lock
 # Prefect makes its home directory but not the parents, and warns (an error under the suite's
 # warning filter) when it cannot; a fresh clone has no .helpline yet.
 $(PREFECT_HOME):
-	mkdir -p "$@"
+	@mkdir -p "$@"
 
 demo: install | $(PREFECT_HOME) ## Generate demo partner files, load them (embedded Postgres if no URL) and write the workbook
 	$(BIN)/helpline demo

@@ -137,11 +137,15 @@ def report(
             help="national, region:NAME or force:NAME (official name, ONS code or alias)."
         ),
     ] = "national",
+    revise: Annotated[bool, typer.Option(help="Include data loaded since publication.")] = False,
+    edition: Annotated[int | None, typer.Option(min=1, help="Edition N as built.")] = None,
 ) -> None:
     """Write the six-monthly workbook for one period (exit 1 if the period has no data)."""
     from flows.commands import run_report
 
-    raise typer.Exit(run_report(load_settings(), period, scope, out_file, say, warn))
+    raise typer.Exit(
+        run_report(load_settings(), period, scope, out_file, say, warn, revise, edition)
+    )
 
 
 @app.command()

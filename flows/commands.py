@@ -96,9 +96,12 @@ def run_report(
     out: Path | None,
     say: Say,
     warn: Say | None = None,
+    revise: bool = False,
+    edition_number: int | None = None,
 ) -> int:
     from flows.core.scope import Scope
-    from flows.report.edition import build_edition
+    from flows.report.edition import build_edition, default_workbook_path
+    from flows.report.publication import stored_workbook
 
     period, scope = Period.parse(period_text), Scope.parse(scope_text)
     if scope.kind == "force":  # a name or alias was resolved: say to which area
@@ -109,7 +112,12 @@ def run_report(
     if warning is not None:
         (warn or say)(warning)
     with ready_database(settings) as engine:
-        edition = build_edition(engine, settings, period, scope, out)
+        if edition_number is not None:
+            path = out or default_workbook_path(settings, period, scope)
+            path.write_bytes(stored_workbook(engine, period, str(scope), edition_number))
+            say(f"{period} ({scope}): edition {edition_number} as built, written to {path}")
+            return 0
+        edition = build_edition(engine, settings, period, scope, out, revise=revise)
         say(f"{period} ({scope}): {edition.suppressed_cells} cell(s) suppressed")
         describe_edition(edition, say)
         return 0
@@ -147,12 +155,14 @@ def month_words(month: date | None) -> str:
 def run_status(settings: Settings, say: Say) -> int:
     from flows.core.database import run_query
     from flows.core.safe_text import redact_url
+    from flows.report.edition_status import edition_status_lines
 
     with ready_database(settings) as engine:
         say(f"database: {redact_url(str(engine.url.render_as_string(hide_password=True)))}")
         with engine.connect() as connection:
             partners = run_query(connection, "status_partners").all()
             editions = run_query(connection, "status_editions").all()
+            builds = run_query(connection, "status_edition_builds").all()
         if not partners:
             say("no submissions yet")
         for row in partners:
@@ -165,6 +175,8 @@ def run_status(settings: Settings, say: Say) -> int:
         for row in editions:
             built = f"{row.built_at:%Y-%m-%d %H:%M}"
             say(f"edition {row.period} {row.scope}: built {built} -> {row.path}")
+        for line in edition_status_lines(builds):
+            say(line)
         return 0
 
 
@@ -183,7 +195,7 @@ def run_backfill(
 ) -> int:
     from flows.core.periods import periods_between
     from flows.delivery.sending import edition_delivery
-    from flows.report.backfill import PeriodResult, backfill
+    from flows.report.backfill import PeriodResult, build_period_range
 
     first, last = Period.parse(start), Period.parse(end)
     periods = periods_between(first, last)  # reject a backwards range before connecting
@@ -198,7 +210,7 @@ def run_backfill(
                 say(result.line())
                 progress.advance(task)
 
-            results = backfill(
+            results = build_period_range(
                 engine,
                 settings,
                 first,

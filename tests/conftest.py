@@ -38,6 +38,7 @@ DATA_TABLES = (
     "contact_counts",
     "month_sources",
     "editions",
+    "edition_builds",
     "release_patterns",
     "submissions",
 )

@@ -84,7 +84,7 @@ def build_period(
     return PeriodResult(period, "done", detail, edition.path)
 
 
-def backfill_period(
+def build_period_result(
     engine: Engine,
     settings: Settings,
     period: Period,
@@ -104,7 +104,7 @@ def backfill_period(
         return PeriodResult(period, "failed", error.message)
 
 
-def backfill(
+def build_period_range(
     engine: Engine,
     settings: Settings,
     start: Period,
@@ -116,7 +116,7 @@ def backfill(
 ) -> list[PeriodResult]:
     results = []
     for period in periods_between(start, end):
-        result = backfill_period(engine, settings, period, missing_only, deliver)
+        result = build_period_result(engine, settings, period, missing_only, deliver)
         if on_result is not None:
             on_result(result)
         results.append(result)

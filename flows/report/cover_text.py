@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flows.core.settings import Settings
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import ReportData
-from flows.report.release_table import TOTAL, cell_key, force_key
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.wording import display_name, scope_phrase
 
 Section = tuple[str, list[str]]
@@ -39,28 +38,41 @@ def coverage_lines(data: ReportData) -> list[str]:
     return lines or ["No partner data."]
 
 
-def revision_lines(data: ReportData, pattern: SuppressionPattern, threshold: int) -> list[str]:
-    """Revisions since the last edition, with figures only where they reveal no [c].
+def late_band(count: int) -> str:
+    """A count of late contacts at a level that pins no cell: under 10, or to the nearest 10."""
+    return "fewer than 10" if count < 10 else f"about {round(count, -1):,}"
 
-    A partner's revised count for a force area can equal the force area's count, so figures are
-    given only where that count is published in the period revised, and neither figure is small.
+
+def revision_lines(data: ReportData, pattern: SuppressionPattern, threshold: int) -> list[str]:
+    """The revisions policy, which version of each period is shown, and late data waiting.
+
+    A revised version names the force areas whose figures changed (the joint audit of every
+    version assumes readers know exactly that) and gives no figures itself; late contacts are
+    given for England and Wales as a band, never by area.
     """
-    if not data.revisions:
-        return ["No figures have been revised since the last edition."]
-    lines = []
+    labels = {str(data.period.previous()): data.period.previous(), str(data.period): data.period}
+    lines = [
+        "Revisions policy: each period's figures are shown as first published, in every "
+        "edition that shows the period, until a revised edition is issued on purpose. Data "
+        "that arrive later wait until then; every version published stays protected together."
+    ]
+    for period, number in zip(labels.values(), data.versions, strict=True):
+        if number > 1:
+            lines.append(f"{period.long_label}: revised figures (version {number}).")
     for revision in data.revisions:
-        column = pattern.current if revision.period == str(data.period) else pattern.previous
-        where = f"{revision.period}, {display_name(revision.force_name)}"
-        how = f"{revision.action} by {revision.partner_id}"
-        if cell_key(force_key(revision.force_code), TOTAL) in column:
-            lines.append(f"{where}: revised ({how}; figures not shown, the count is [c]).")
-        elif (
-            min(revision.previous, revision.revised) < threshold
-            or abs(revision.revised - revision.previous) < threshold
-        ):
-            lines.append(f"{where}: revised ({how}; small numbers).")
-        else:
-            lines.append(f"{where}: {revision.previous:,} revised to {revision.revised:,} ({how}).")
+        label = labels[revision.period].long_label
+        lines.append(
+            f"{label}, {display_name(revision.force_name)}: figures revised since the version "
+            "before (the tables show the revised figures)."
+        )
+    for period_text, count in data.late:
+        lines.append(
+            f"{labels[period_text].long_label}: {late_band(count)} contacts loaded since these "
+            "figures were published are not included yet (late or corrected partner data); "
+            "they will be in the next revised edition."
+        )
+    if len(lines) == 1:
+        lines.append("No figures have been revised and no late data are waiting.")
     return lines
 
 
@@ -86,8 +98,10 @@ def confidentiality_lines(data: ReportData, release: ReleaseShape, threshold: in
         "and months to each area's total) and knowing that a [c] stands for at least 1: none "
         f"can be worked out to within fewer than {threshold - 1} contacts. Changes are shown "
         "only where both counts are shown.",
-        "A period's [c] figures stay [c] when the next release shows that period again as its "
-        "previous six months (unless a revision makes them zero).",
+        "A period's figures, [c] included, are shown as first published when the next release "
+        "shows that period again as its previous six months; a revised version is checked "
+        "together with every earlier version, knowing which force areas each Cover says were "
+        "revised, and England and Wales and every region are always shown.",
     ]
 
 

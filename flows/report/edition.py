@@ -19,13 +19,13 @@ from flows.core.periods import Period
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.report.cover_text import SOURCE, ReleaseShape, cover_sections, workbook_title
+from flows.report.disclosure.edition_audit import audit_release
+from flows.report.disclosure.linked_table import regions_of
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import ReleaseFigures, ReportData, edition_data, read_release_figures
 from flows.report.key_points import chart_text, key_points
+from flows.report.publication import shown_release
 from flows.report.publication_calendar import publication_date
-from flows.report.release_audit import audit_release
-from flows.report.release_pattern import release_pattern
-from flows.report.release_table import regions_of
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.tables import CONFIDENTIAL, Cell, Table, build_tables
 from flows.report.workbook import write_workbook
 
@@ -62,12 +62,22 @@ def default_workbook_path(settings: Settings, period: Period, scope: Scope) -> P
 
 
 def build_edition(
-    engine: Engine, settings: Settings, period: Period, scope: Scope, out: Path | None = None
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    scope: Scope,
+    out: Path | None = None,
+    *,
+    revise: bool = False,
 ) -> Edition:
-    """Build one workbook; two builds for the same period wait for each other."""
+    """Build one workbook; two builds for the same period wait for each other.
+
+    With `revise`, figures loaded since a period was published become a new version of it
+    (flows.report.publication); without, every period is shown as last published.
+    """
     with translate_database_errors(f"locking {period}"), engine.begin() as lock:
         run_query(lock, "lock_report_period", period=str(period))
-        return _build_edition(engine, settings, period, scope, out)
+        return _build_edition(engine, settings, period, scope, out, revise)
 
 
 def read_release(engine: Engine, period: Period) -> ReleaseFigures:
@@ -76,21 +86,26 @@ def read_release(engine: Engine, period: Period) -> ReleaseFigures:
 
 
 def audited_release(
-    engine: Engine, period: Period, threshold: int
+    engine: Engine, period: Period, threshold: int, *, revise: bool = False
 ) -> tuple[ReleaseFigures, SuppressionPattern, ReleaseShape]:
-    """The release's figures and pattern, once every edition of it has passed the audit."""
-    release = read_release(engine, period)
-    pattern = release_pattern(engine, release, threshold)
+    """The release as published (the stored version of each period, every version of both
+    audited together), once every edition of it has passed the audit too."""
+    release, pattern = shown_release(engine, read_release(engine, period), threshold, revise=revise)
     editions = audit_release(release, pattern, threshold)
     shape = ReleaseShape(editions, len(regions_of(release.areas)), len(release.areas))
     return release, pattern, shape
 
 
 def _build_edition(
-    engine: Engine, settings: Settings, period: Period, scope: Scope, out: Path | None
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    scope: Scope,
+    out: Path | None,
+    revise: bool,
 ) -> Edition:
     threshold = settings.suppression_threshold
-    release, pattern, shape = audited_release(engine, period, threshold)
+    release, pattern, shape = audited_release(engine, period, threshold, revise=revise)
     data = edition_data(release, scope)
     tables = build_tables(data, pattern)
     by_name = {table.name: table for table in tables}
@@ -104,7 +119,7 @@ def _build_edition(
         pattern,
         shape,
     )
-    sha256 = record_edition(engine, data, path)
+    sha256 = record_edition(engine, release, data, path)
     return Edition(
         period,
         scope,
@@ -145,10 +160,23 @@ def write_edition_workbook(
     )
 
 
-def record_edition(engine: Engine, data: ReportData, path: Path) -> str:
-    """Note the workbook in the editions table; its sha256 lets backfill recognise it later."""
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+def record_edition(engine: Engine, release: ReleaseFigures, data: ReportData, path: Path) -> str:
+    """Note the workbook in the editions table (its sha256 lets backfill recognise it later) and
+    keep its bytes with the versions it shows, so it can be produced again as it was."""
+    workbook = path.read_bytes()
+    sha256 = hashlib.sha256(workbook).hexdigest()
     with translate_database_errors("recording the edition"), engine.begin() as connection:
+        run_query(
+            connection,
+            "record_edition_build",
+            period=str(data.period),
+            scope=str(data.scope),
+            previous_version=release.version_ids[0],
+            current_version=release.version_ids[1],
+            sha256=sha256,
+            workbook=workbook,
+            late_contacts=sum(count for _, count in release.late),
+        )
         run_query(
             connection,
             "record_edition",

@@ -1,7 +1,7 @@
 """The figures a release publishes, read from Postgres once per period, and one edition's share.
 
 A release is every edition of a period (national, each region, each force area). Its figures
-are the linked table of each of its two periods (flows.report.release_table), read in one pass
+are the linked table of each of its two periods (report.disclosure.linked_table), read in one pass
 over the facts; an edition's figures are a projection of them onto its scope, so every edition
 lists the same categories and months, zeros included.
 """
@@ -21,7 +21,7 @@ from flows.core.database import run_query
 from flows.core.errors import NoDataForPeriod
 from flows.core.periods import Period
 from flows.core.scope import Scope
-from flows.report.release_table import (
+from flows.report.disclosure.linked_table import (
     TOTAL,
     Area,
     area_key,
@@ -76,6 +76,12 @@ class ReleaseFigures:
     coverage: tuple[tuple[str, date], ...]  # (partner, month) pairs supplied
     revisions: tuple[Revision, ...]
     previous_has_data: bool
+    # Publication history: contacts loaded for (period, count) that the versions shown do not
+    # include yet, the version number shown of the previous and current period (0: none), and
+    # their stored ids.
+    late: tuple[tuple[str, int], ...] = ()
+    versions: tuple[int, int] = (0, 0)
+    version_ids: tuple[int | None, int | None] = (None, None)
 
     def column(self, name: str) -> Mapping[str, int]:
         return self.previous if name == "previous" else self.current
@@ -105,6 +111,8 @@ class ReportData:
     coverage: tuple[tuple[str, date], ...]
     revisions: tuple[Revision, ...]
     previous_has_data: bool
+    late: tuple[tuple[str, int], ...] = ()
+    versions: tuple[int, int] = (0, 0)
 
     @property
     def total(self) -> tuple[int, int]:
@@ -248,4 +256,6 @@ def edition_data(release: ReleaseFigures, scope: Scope) -> ReportData:
         release.coverage,
         release.revisions,
         release.previous_has_data,
+        release.late,
+        release.versions,
     )

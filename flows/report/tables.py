@@ -1,6 +1,6 @@
 """Turning an edition's figures and the release's pattern into published tables (pure, no I/O).
 
-Every table looks its cells up by the release's linked-table keys (flows.report.release_table),
+Every table looks its cells up by the release's linked-table keys (report.disclosure.linked_table),
 so a figure hidden in one edition is hidden in every edition that shows it.
 """
 
@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from flows.report.disclosure.linked_table import ALL, TOTAL, cell_key, month_what
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import AreaFigures, CategoryFigures, ReportData
-from flows.report.release_table import ALL, TOTAL, cell_key, month_what
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.wording import region_phrase, scope_phrase
 
 Cell = int | float | str

@@ -1,3 +1,6 @@
--- Store a period's suppression pattern with the figures it was computed on.
-INSERT INTO helpline.release_patterns (period, fingerprint, threshold, method, cells, hidden)
-VALUES (:period, :fingerprint, :threshold, :method, CAST(:cells AS jsonb), CAST(:hidden AS jsonb))
+-- Store a new published version of a period: its figures, its pattern and its coverage.
+INSERT INTO helpline.release_patterns
+    (period, fingerprint, threshold, method, cells, hidden, coverage)
+VALUES (:period, :fingerprint, :threshold, :method, CAST(:cells AS jsonb), CAST(:hidden AS jsonb),
+        CAST(:coverage AS jsonb))
+RETURNING id

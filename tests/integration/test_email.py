@@ -26,7 +26,7 @@ from flows.delivery.mail import Mailer
 from flows.delivery.recipients import load_recipients
 from flows.delivery.sending import edition_delivery, send_period
 from flows.demo import write_demo_files
-from flows.report.backfill import backfill
+from flows.report.backfill import build_period_range
 from tests.conftest import DATA_TABLES, REPO
 from tests.support.cli_run import helpline_in_process
 from tests.support.loopback import Inbox, free_port, serving, starttls_login
@@ -352,8 +352,8 @@ def test_backfill_send_mails_each_recipient_once(
     mailer = quick(mail_settings, port)
     deliver = edition_delivery(ledger, mailer.settings, mailer=mailer)
     period = Period(2018, 1)
-    (first,) = backfill(ledger, mailer.settings, period, period, deliver=deliver)
-    (second,) = backfill(ledger, mailer.settings, period, period, deliver=deliver)
+    (first,) = build_period_range(ledger, mailer.settings, period, period, deliver=deliver)
+    (second,) = build_period_range(ledger, mailer.settings, period, period, deliver=deliver)
     assert first.state == "done" and first.detail.endswith("emailed: 3 sent")
     assert second.detail.endswith("emailed: 3 already sent")
     assert len(inbox.messages) == 3

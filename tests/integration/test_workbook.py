@@ -246,7 +246,7 @@ def test_cover_states_the_key_points_and_what_was_checked(national: Path) -> Non
     )
     assert "nw-helpline: 6 of 6 months in Jul to Dec 2017, 6 of 6 in Jan to Jun 2018." in cover
     assert "Published: 2 July 2018." in cover
-    assert "No figures have been revised since the last edition." in cover
+    assert "No figures have been revised and no late data are waiting." in cover
 
 
 def test_same_data_gives_byte_identical_workbooks(

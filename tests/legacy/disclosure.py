@@ -10,7 +10,7 @@ the change columns.
 - Secondary: in every relation holding a suppressed cell, complementary cells are suppressed
   until its k suppressed cells number at least two and sum to at least T + k - 1, repeated
   over all relations until nothing changes.
-- Then the audit (flows.report.disclosure_audit) bounds every suppressed cell by linear programming.
+- Then the audit (report.disclosure.lp_audit) bounds every suppressed cell by linear programming.
   The relation-by-relation rule can still leave a cell pinned down across a hierarchy, so while
   the audit fails, the next cell is suppressed around the narrowest failing one and the rule
   and the audit run again. Suppressing everything connected always passes, so this ends with a
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from flows.report.relations import Relation, check_relations
+from flows.report.disclosure.relations import Relation, check_relations
 from tests.legacy.disclosure_audit import FeasibleRange, find_failures
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from flows.report.relations import Relation, check_relations
+from flows.report.disclosure.relations import Relation, check_relations
 
 # HiGHS works to a feasibility tolerance of about 1e-7; the counts are integers, so anything
 # within this of a whole number is that number, and a width within it of T - 1 is T - 1.

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flows.core.scope import Scope
-from flows.report.figures import ReleaseFigures, edition_data
-from flows.report.relations import Relation
-from flows.report.release_table import (
+from flows.report.disclosure.linked_table import (
     ALL,
     TOTAL,
     area_key,
@@ -22,7 +20,9 @@ from flows.report.release_table import (
     region_key,
     regions_of,
 )
-from flows.report.suppression_pattern import SuppressionPattern
+from flows.report.disclosure.period_pattern import SuppressionPattern
+from flows.report.disclosure.relations import Relation
+from flows.report.figures import ReleaseFigures, edition_data
 from flows.report.tables import Table, build_tables
 from tests.legacy.disclosure import secondary_suppression, suppress
 from tests.legacy.disclosure_audit import audit_suppression

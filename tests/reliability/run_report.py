@@ -35,6 +35,7 @@ ORDER = (
     "secrets",
     "least_privilege",
     "crash_recovery",
+    "revision_sequences_random",
 )
 
 

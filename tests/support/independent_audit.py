@@ -175,11 +175,29 @@ def _solver(
     return solver
 
 
-def _extreme(solver: highspy.Highs, j: int, sense: float) -> float:
+def _extreme(
+    solver: highspy.Highs,
+    j: int,
+    sense: float,
+    seen: tuple[np.ndarray, np.ndarray] | None = None,
+) -> float:
     solver.changeColCost(j, sense)
     solver.run()
     status = solver.getModelStatus()
+    # A warm start on a degenerate system can end without a verdict: solve again from scratch.
+    for option, setting in (("solver", "simplex"), ("presolve", "off")):
+        if status != highspy.HighsModelStatus.kUnknown:
+            break
+        solver.clearSolver()
+        solver.setOptionValue(option, setting)
+        solver.run()
+        status = solver.getModelStatus()
     value = sense * solver.getInfo().objective_function_value
+    if seen is not None and status == highspy.HighsModelStatus.kOptimal:
+        # Each solution is a table the reader cannot rule out: remember how far apart they go.
+        point = np.asarray(solver.getSolution().col_value, dtype=float)
+        np.minimum(seen[0], point, out=seen[0])
+        np.maximum(seen[1], point, out=seen[1])
     solver.changeColCost(j, 0.0)  # after reading: changing the model clears its solution
     if status == highspy.HighsModelStatus.kOptimal:
         return value
@@ -190,6 +208,36 @@ def _extreme(solver: highspy.Highs, j: int, sense: float) -> float:
     if status in unbounded:
         return math.inf
     raise AssertionError(f"column {j}: {status}")
+
+
+def _bounds(
+    attack: Attack, threshold: int, smallest_confidential: float, exact: bool = True
+) -> Verdict:
+    """Every [c]'s range; with exact=False a [c] already seen spread over T - 1 or more in the
+    feasible tables found so far is recorded with that inner bracket instead of being solved."""
+    both_ways = sorted(attack.confidential & attack.known.keys())
+    involved = {key for linear, _ in attack.equal + attack.at_most for key in linear}
+    unknown = sorted((involved | attack.confidential) - attack.known.keys())
+    column = {key: i for i, key in enumerate(unknown)}
+    lower = [smallest_confidential if k in attack.confidential else 0.0 for k in unknown]
+    solver = _solver(
+        _matrix(attack.equal, column, attack.known),
+        _matrix(attack.at_most, column, attack.known),
+        lower,
+    )
+    ranges: dict[Key, tuple[float, float]] = {}
+    seen_low = np.full(len(unknown), math.inf)
+    seen_high = np.full(len(unknown), -math.inf)
+    for key in sorted(attack.confidential - attack.known.keys()):
+        j = column[key]
+        if not exact and seen_high[j] - seen_low[j] >= threshold - 1:
+            # Two feasible tables already differ this much here: wide enough, no need to solve.
+            ranges[key] = (float(seen_low[j]), float(seen_high[j]))
+            continue
+        seen = None if exact else (seen_low, seen_high)
+        ranges[key] = (_extreme(solver, j, 1.0, seen), _extreme(solver, j, -1.0, seen))
+    failures = {k: r for k, r in ranges.items() if r[1] - r[0] < threshold - 1 - TOLERANCE}
+    return Verdict(attack.problems, both_ways, ranges, failures)
 
 
 def audit(
@@ -203,22 +251,49 @@ def audit(
     for scope, tables in editions.items():
         attack.edition(scope, tables)
     attack.relations(region_of)
-    both_ways = sorted(attack.confidential & attack.known.keys())
-    involved = {key for linear, _ in attack.equal + attack.at_most for key in linear}
-    unknown = sorted((involved | attack.confidential) - attack.known.keys())
-    column = {key: i for i, key in enumerate(unknown)}
-    lower = [smallest_confidential if k in attack.confidential else 0.0 for k in unknown]
-    solver = _solver(
-        _matrix(attack.equal, column, attack.known),
-        _matrix(attack.at_most, column, attack.known),
-        lower,
-    )
-    ranges: dict[Key, tuple[float, float]] = {}
-    for key in sorted(attack.confidential - attack.known.keys()):
-        j = column[key]
-        ranges[key] = (_extreme(solver, j, 1.0), _extreme(solver, j, -1.0))
-    failures = {k: r for k, r in ranges.items() if r[1] - r[0] < threshold - 1 - TOLERANCE}
-    return Verdict(attack.problems, both_ways, ranges, failures)
+    return _bounds(attack, threshold, smallest_confidential)
+
+
+def _tagged(tag: int, key: Key) -> Key:
+    return (f"{tag}:{key[0]}", key[1], key[2])
+
+
+def audit_versions(
+    builds: Sequence[Mapping[str, Mapping[str, Iterable[Sequence[object]]]]],
+    revised: Sequence[set[tuple[str, str]]],
+    region_of: Mapping[str, str],
+    first_current: date,
+    threshold: int,
+) -> Verdict:
+    """Several builds of one release held together, as a reader who kept every workbook would.
+
+    revised[i] holds the (column, force code) pairs the Cover of build i names as revised since
+    build i - 1; every other force area's figure is the same in both builds, which the reader
+    adds as an equation. Each build's own equations are kept apart by tagging its keys.
+    """
+    joint = Attack(first_current)
+    seen: list[set[Key]] = []
+    for tag, editions in enumerate(builds):
+        attack = Attack(first_current)
+        for scope, tables in editions.items():
+            attack.edition(scope, tables)
+        attack.relations(region_of)
+        joint.problems.extend(f"build {tag}: {problem}" for problem in attack.problems)
+        for key, value in attack.known.items():
+            joint.known[_tagged(tag, key)] = value
+        joint.confidential.update(_tagged(tag, key) for key in attack.confidential)
+        for rows, into in ((attack.equal, joint.equal), (attack.at_most, joint.at_most)):
+            into.extend(({_tagged(tag, k): v for k, v in lin.items()}, c) for lin, c in rows)
+        keys = attack.known.keys() | attack.confidential
+        keys |= {key for linear, _ in attack.equal for key in linear}
+        seen.append(set(keys))
+        if tag == 0:
+            continue
+        for key in sorted(seen[tag] & seen[tag - 1]):
+            column, area, _ = key
+            if area.startswith("force:") and (column, area[6:]) not in revised[tag]:
+                joint.equal.append(({_tagged(tag, key): 1.0, _tagged(tag - 1, key): -1.0}, 0.0))
+    return _bounds(joint, threshold, 1.0, exact=False)
 
 
 def table_rows(tables: Iterable[object]) -> dict[str, list[list[object]]]:

@@ -14,9 +14,9 @@ import numpy as np
 from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import load_force_areas
 from flows.core.periods import Period
+from flows.report.disclosure.linked_table import Area, linked_cells, month_what, ordered_areas
+from flows.report.disclosure.period_pattern import SuppressionPattern, period_pattern
 from flows.report.figures import ReleaseFigures
-from flows.report.release_table import Area, linked_cells, month_what, ordered_areas
-from flows.report.suppression_pattern import SuppressionPattern, period_pattern
 
 PERIOD = Period(2018, 1)
 Counts = dict[str, dict[str, int]]  # force code -> what -> count
@@ -110,7 +110,7 @@ def sparse_release(seed: int, small: int = 8) -> ReleaseFigures:
 
 def new_pattern(release: ReleaseFigures, threshold: int) -> SuppressionPattern:
     """The production pattern of both periods, computed in memory (nothing stored)."""
-    from flows.report.release_table import linked_relations
+    from flows.report.disclosure.linked_table import linked_relations
 
     hidden = {
         column: period_pattern(

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.report.disclosure import primary_suppression, protect, suppress
-from flows.report.disclosure_audit import audit_suppression, find_failures
-from flows.report.relations import Relation
+from flows.report.disclosure.cell_suppression import primary_suppression, protect, suppress
+from flows.report.disclosure.lp_audit import audit_suppression, find_failures
+from flows.report.disclosure.relations import Relation
 
 T = 5
 Table = tuple[dict[str, int], list[Relation]]

@@ -18,11 +18,11 @@ from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import REGION_ORDER
 from flows.core.scope import Scope
 from flows.demo import force_totals
-from flows.report.disclosure_audit import DisclosureAuditFailed
+from flows.report.disclosure.edition_audit import audit_editions, audit_release, release_tables
+from flows.report.disclosure.linked_table import Area
+from flows.report.disclosure.lp_audit import DisclosureAuditFailed
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import ReleaseFigures
-from flows.report.release_audit import audit_editions, audit_release, release_tables
-from flows.report.release_table import Area
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.tables import Table
 from tests.legacy.per_workbook import legacy_editions
 from tests.support import independent_audit

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flows.core.scope import Scope
+from flows.report.disclosure.linked_table import Area
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import ReleaseFigures, edition_data
 from flows.report.key_points import chart_text, key_points
-from flows.report.release_table import Area
-from flows.report.suppression_pattern import SuppressionPattern
 from flows.report.tables import Table, build_tables, one_decimal
 from flows.report.wording import display_name, region_phrase
 from tests.support.release_cases import (
@@ -161,7 +161,7 @@ def test_areas_order_ignores_the_order_they_are_given_in() -> None:
     assert [a.name for a in figures.areas] == ["Beta", "Alpha", "Zeta"]
 
 
-def test_revision_lines_give_no_figures_for_a_count_shown_as_c() -> None:
+def test_revision_lines_name_revised_force_areas_and_band_late_contacts() -> None:
     from dataclasses import replace
 
     from flows.report.cover_text import revision_lines
@@ -172,9 +172,24 @@ def test_revision_lines_give_no_figures_for_a_count_shown_as_c() -> None:
         Revision("2017-H2", "chat", "W15000004", "Dyfed-Powys", "resubmitted", 40, 4),
         Revision("2017-H2", "chat", "E23000034", "London, City of", "resubmitted", 90, 100),
     )
-    data = replace(edition_data(figures, Scope("national")), revisions=revisions)
+    data = replace(
+        edition_data(figures, Scope("national")),
+        revisions=revisions,
+        versions=(2, 1),
+        late=(("2018-H1", 3), ("2017-H2", 14)),
+    )
     lines = revision_lines(data, new_pattern(figures, threshold=5), threshold=5)
-    assert lines == [
-        "2017-H2, Dyfed-Powys: revised (resubmitted by chat; figures not shown, the count is [c]).",
-        "2017-H2, City of London: 90 revised to 100 (resubmitted by chat).",
+    assert lines[1:] == [
+        "July to December 2017: revised figures (version 2).",
+        "July to December 2017, Dyfed-Powys: figures revised since the version before (the "
+        "tables show the revised figures).",
+        "July to December 2017, City of London: figures revised since the version before (the "
+        "tables show the revised figures).",
+        "January to June 2018: fewer than 10 contacts loaded since these figures were published "
+        "are not included yet (late or corrected partner data); they will be in the next "
+        "revised edition.",
+        "July to December 2017: about 10 contacts loaded since these figures were published are "
+        "not included yet (late or corrected partner data); they will be in the next revised "
+        "edition.",
     ]
+    assert lines[0].startswith("Revisions policy: each period's figures are shown as first")

@@ -3,7 +3,7 @@
 Cells are published counts keyed by a string; a relation says that one published cell is the
 sum of others. Relations overlap (a region total is a member of All areas and the total of its
 own forces; a force's total is split by caller type, by channel and by month), so the whole
-release of a period is one linked table (see flows.report.release_table), protected at once.
+release of a period is one linked table (see report.disclosure.linked_table), protected at once.
 
 - Primary: counts from 1 to T - 1 are suppressed. Zeros are published and never suppressed.
 - Secondary: in every relation holding a suppressed cell, complementary cells are suppressed
@@ -11,7 +11,7 @@ release of a period is one linked table (see flows.report.release_table), protec
   over all relations until nothing changes. A complement is the cell that costs fewest hidden
   contacts: its own count plus, in each other relation it would open, the smallest cell that
   relation would then need (a one-step look-ahead).
-- Then the audit (flows.report.disclosure_audit) bounds every suppressed cell by linear
+- Then the audit (report.disclosure.lp_audit) bounds every suppressed cell by linear
   programming, component by component. The relation-by-relation rule can still leave a cell
   pinned down across the hierarchy, so while a component fails, the smallest cell next to a
   failing cell is suppressed too and the rule and the audit run again.
@@ -27,8 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from flows.report.disclosure_audit import DisclosureAuditFailed, RelationIndex, component_failures
-from flows.report.relations import Relation
+from flows.report.disclosure.lp_audit import (
+    RelationIndex,
+    UnprotectableCell,
+    component_failures,
+)
+from flows.report.disclosure.relations import Relation
 
 # After this many widening rounds of one cell per failing component, every failing cell gets a
 # neighbour each round: slower patterns converge in a few rounds instead of dozens, and the
@@ -171,10 +175,11 @@ def _widen(
         found = sorted(choice for choice in choices if choice is not None)
         if not found:
             worst = failures[0]
-            raise DisclosureAuditFailed(
+            raise UnprotectableCell(
                 f"Disclosure control cannot protect {worst.cell}: it could be worked out to "
                 f"within {worst.low:g}..{worst.high:g} with every figure around it suppressed "
-                "except zeros and figures already published; no workbook was written."
+                "except zeros and figures already published; no workbook was written.",
+                worst.cell,
             )
         if rnd > _SINGLE_STEP_ROUNDS:
             hidden.update(found)

@@ -10,7 +10,7 @@ linked-table cell it shows. The audit then checks that:
   region's change only where the force area's and the region's changes are: then the change
   columns say nothing the counts do not, and the two periods share no equation;
 - no [c] in either period can be worked out to within fewer than T - 1 contacts by linear
-  programming over every total that links the published cells (flows.report.disclosure_audit).
+  programming over every total that links the published cells (flows.report.disclosure.lp_audit).
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from datetime import datetime
 
 from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.scope import Scope
-from flows.report.disclosure_audit import DisclosureAuditFailed, FeasibleRange, find_failures
-from flows.report.figures import ReleaseFigures, edition_data
-from flows.report.release_table import (
+from flows.report.disclosure.linked_table import (
     ALL,
     TOTAL,
     area_key,
@@ -33,7 +31,9 @@ from flows.report.release_table import (
     month_what,
     region_key,
 )
-from flows.report.suppression_pattern import SuppressionPattern
+from flows.report.disclosure.lp_audit import DisclosureAuditFailed, FeasibleRange, find_failures
+from flows.report.disclosure.period_pattern import SuppressionPattern
+from flows.report.figures import ReleaseFigures, edition_data
 from flows.report.tables import ALL_AREAS, ALL_CONTACTS, CONFIDENTIAL, NOT_AVAILABLE, Table
 from flows.report.tables import build_tables as layout_tables
 

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from flows.core.errors import HelplineError
-from flows.report.relations import Relation, check_relations
+from flows.report.disclosure.relations import Relation, check_relations
 
 # HiGHS works to a feasibility tolerance of about 1e-7; the counts are integers, so anything
 # within this of a whole number is that number, and a width within it of T - 1 is T - 1.
@@ -43,6 +43,14 @@ FloatArray = npt.NDArray[np.float64]
 
 class DisclosureAuditFailed(HelplineError):
     """A suppressed figure could be worked out too closely from what the release publishes."""
+
+
+class UnprotectableCell(DisclosureAuditFailed):
+    """The search found no cell left to suppress around `cell`, which stays pinned."""
+
+    def __init__(self, message: str, cell: str) -> None:
+        super().__init__(message)
+        self.cell = cell
 
 
 @dataclass(frozen=True)
@@ -185,14 +193,27 @@ class _Component:
         low = max(SMALLEST_SUPPRESSED, _snap(self.low(i)))
         return FeasibleRange(self.hidden[i], low, _snap(high))
 
+    def _solve(self) -> object:
+        """Run HiGHS; when a warm start ends without a verdict (kUnknown, seen on degenerate
+        systems), solve again from scratch, then once more without presolve."""
+        self._solver.run()
+        status = self._solver.getModelStatus()
+        for option, value in (("solver", "simplex"), ("presolve", "off")):
+            if status != self._status.kUnknown:
+                break
+            self._solver.clearSolver()
+            self._solver.setOptionValue(option, value)
+            self._solver.run()
+            status = self._solver.getModelStatus()
+        return status
+
     def _optimum(self, i: int, sense: float) -> float:
         """min sense * x_i subject to A x = b, x >= 1; -inf when the reader has no bound."""
         if self._costed is not None and self._costed != i:
             self._solver.changeColCost(self._costed, 0.0)
         self._solver.changeColCost(i, sense)
         self._costed = i
-        self._solver.run()
-        status = self._solver.getModelStatus()
+        status = self._solve()
         if status == self._status.kOptimal:
             values = np.asarray(self._solver.getSolution().col_value)
             np.minimum(self.seen_low, values, out=self.seen_low)

@@ -23,7 +23,7 @@ from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import REGION_ORDER
 from flows.core.periods import Period
 from flows.core.scope import Scope
-from flows.report.relations import Relation
+from flows.report.disclosure.relations import Relation
 
 ALL = "all"
 TOTAL = "total"

@@ -3,7 +3,7 @@
 The 2018-H1 release publishes 2017-H2 as its previous period, and the 2017-H2 release published
 it as its current period: both must hide the same cells, or the two releases together could pin
 a count each protects on its own. So a pattern belongs to a period (and the figures it was
-computed on), not to a release, and is stored once computed (flows.report.release_pattern).
+computed on), not to a release, and is stored once computed (report.disclosure.published_versions).
 
 When a period's figures are revised after a pattern was published, the new pattern keeps every
 cell an earlier pattern hid (while it is not zero) and never hides a cell an earlier pattern
@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flows.core.periods import Period
-from flows.report.disclosure import protect
-from flows.report.disclosure_audit import DisclosureAuditFailed, audit_suppression
-from flows.report.relations import Relation
+from flows.report.disclosure.cell_suppression import protect
+from flows.report.disclosure.lp_audit import DisclosureAuditFailed, audit_suppression
+from flows.report.disclosure.relations import Relation
 
 # Bump when the suppression method changes, so stored patterns are recomputed (and, through
 # the rules above, never made less protective than what was published before).
