@@ -18,9 +18,10 @@ from flows.core.file_names import fitted_name
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
 from flows.intake.inbox_claims import claim_file
-from flows.intake.ingest import ingest_file
+from flows.intake.ingest import ingest_snapshot
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import PARTNER_ID, find_profile
+from flows.intake.snapshot import Snapshot, file_snapshot
 
 log = logging.getLogger(__name__)
 RESERVED_FOLDERS = {"processed", "rejected"}
@@ -178,7 +179,7 @@ class SweepResult:
 def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> SweepResult:
     """Ingest one waiting file and file it under processed/ or rejected/ with its feedback.
 
-    Anything the file's content causes rejects this file only (ingest_file sees to that), so the
+    Anything the file's content causes rejects this file only (ingest_snapshot sees to that), so the
     sweep goes on with the next; a configuration fault or an outage is raised to stop or retry.
     """
     name = clean_text(waiting.path.name)
@@ -190,11 +191,39 @@ def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> Swee
     with claim_file(waiting.path) as claimed:
         if not claimed:
             return SweepResult(waiting.partner_id, name, None, taken_by_another_sweep=True)
-        outcome = ingest_file(engine, settings, profile, waiting.path)
-        folder = "rejected" if outcome.status == "rejected" else "processed"
-        inbox = settings.inbox_dir
-        file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
+        with file_snapshot(waiting.path) as snapshot:
+            outcome = ingest_snapshot(engine, settings, profile, snapshot)
+            folder = settings.inbox_dir / (
+                "rejected" if outcome.status == "rejected" else "processed"
+            )
+            file_snapshot_away(snapshot, folder / waiting.partner_id, outcome.feedback_path)
     return SweepResult(waiting.partner_id, name, outcome, outcome.reason)
+
+
+def file_snapshot_away(snapshot: Snapshot, destination: Path, feedback: Path | None) -> Path:
+    """File the bytes that were ingested (the snapshot), then remove the original from the
+    inbox, unless it was replaced or rewritten meanwhile: that is a new file, left in the
+    inbox for the next sweep rather than filed under the old file's outcome."""
+    if not snapshot.taken:  # never opened (gone, or not readable): file it as it is, if here
+        return file_away(snapshot.origin, destination, feedback)
+    filed = file_away(snapshot.path, destination, feedback)
+    if snapshot.origin_unchanged():
+        try:
+            snapshot.origin.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise ConfigurationError(
+                f"Cannot remove {clean_text(snapshot.origin.name)} from the inbox after filing "
+                f"it ({error.strerror or error}): choose a writable HELPLINE_INBOX_DIR."
+            ) from None
+    else:
+        log.warning(
+            "%s changed while it was being ingested; the new version is left in the inbox for "
+            "the next sweep.",
+            clean_text(snapshot.origin.name),
+        )
+    return filed
 
 
 def sweep_inbox(

@@ -1,4 +1,4 @@
-"""A partner file's first steps: its fingerprint, the read in a contained child, and the
+"""A partner file's first steps: the read in a contained child, and the
 personal-data checks on what it holds.
 
 The read runs in a child process with limits (flows.intake.reading.contained_read); partner
@@ -7,7 +7,6 @@ is safe to store and show."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,14 +18,6 @@ from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable, ReadResult
 from flows.intake.reading.contained_read import read_in_child
 from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_request(path: Path, profile: PartnerProfile) -> ReadRequest:
