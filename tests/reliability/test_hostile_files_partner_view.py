@@ -23,6 +23,7 @@ from flows.core.settings import Settings
 from flows.intake import ingest as ingest_module
 from flows.intake.inbox import sweep_inbox
 from flows.intake.ingest import ingest_file
+from flows.intake.partner_file import read_partner_file
 from flows.intake.profiles import find_profile
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import records, write_xlsx
@@ -51,7 +52,7 @@ def swapping_read(
 ) -> list[Path]:
     """Replace the file at `original` (a new inode, as a partner's re-save does) after it is
     hashed and before it is read; the paths read are returned for the test to inspect."""
-    real = ingest_module.read_partner_file
+    real = read_partner_file
     read: list[Path] = []
 
     def swap_then_read(path: Path, *args: object, **kwargs: object) -> object:
@@ -111,7 +112,7 @@ def test_a_file_replaced_between_hash_and_read_loads_the_bytes_hashed(
         }
 
 
-read_partner_file_unpatched = ingest_module.read_partner_file
+read_partner_file_unpatched = read_partner_file
 
 
 def settled(path: Path) -> Path:
