@@ -114,12 +114,13 @@ def _ingest(
         return skip_duplicate(engine, entry, earlier)
     try:
         stage("reading")
-        raw = read_partner_file(path, profile, settings)  # guards, read, clean, personal data
+        raw, notes = read_partner_file(path, profile, settings)  # guards, read, clean, ...
         normalised = normalise_file(engine, raw, profile)
     except FileRejected as rejection:
         return reject_file(engine, settings, entry, rejection.message)
     stage("validating")
     report = check_partner_totals(validate_file(normalised, profile), raw)
+    report = replace(report, notes=report.notes + notes)
     entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
     keep = rows_to_keep(normalised, report, profile)
     if keep is None:

@@ -92,6 +92,9 @@ class PartnerProfile(BaseModel):
     values: ValueMaps = Field(default_factory=ValueMaps)
     drop_columns: tuple[str, ...] = ()
     max_rows: int = Field(default=5_000_000, ge=1)
+    # Hidden rows and columns holding figures: refuse the file (the default), read only what
+    # is visible, or include them; the feedback report says which (flows.intake.hidden_cells).
+    hidden_cells: Literal["refuse", "visible", "include"] = "refuse"
 
     @field_validator("id")
     @classmethod

@@ -319,7 +319,8 @@ CASES = [
         "XML entity declarations",
         entity_expansion,
         "entities.xlsx: rejected: entities.xlsx contains an XML document type declaration "
-        "(xl/workbook.xml), which workbooks never need; refused.",
+        "(xl/workbook.xml), which workbooks never need, so it was not opened; ask the partner "
+        "to save it again from their spreadsheet program.",
     ),
     Case(
         "personal data column",

@@ -527,7 +527,8 @@ def test_xml_entity_declarations_are_refused(
             outcome = rejected_quickly(engine, partner_settings, path)
             assert outcome.reason == (
                 f"{path.name} contains an XML document type declaration ({part}), which "
-                "workbooks never need; refused."
+                "workbooks never need, so it was not opened; ask the partner to save it again "
+                "from their spreadsheet program."
             ), name
     with cases.case():  # an OpenDocument spreadsheet with the same
         ods = tmp_path / "laughs.ods"
@@ -539,7 +540,8 @@ def test_xml_entity_declarations_are_refused(
         outcome = rejected_quickly(engine, partner_settings, ods)
         assert outcome.reason == (
             "laughs.ods contains an XML document type declaration (content.xml), which "
-            "workbooks never need; refused."
+            "workbooks never need, so it was not opened; ask the partner to save it again "
+            "from their spreadsheet program."
         )
 
 

@@ -18,7 +18,6 @@ from flows.core.safe_text import clean_text
 from flows.intake.crosstab.melt import CrosstabReading, MeltedSheet, SheetGrid, as_grid, melt_sheet
 from flows.intake.personal_data import check_values
 from flows.intake.profiles import PartnerProfile
-from flows.intake.reading.cell_columns import ReadResult
 from flows.intake.reading.column_building import blank_cells
 from flows.intake.reading.header_tables import RawTable, heading_key
 from flows.intake.reading.sheets import SheetChoice
@@ -53,12 +52,6 @@ def crosstab_options(profile: PartnerProfile) -> dict[str, object]:
         "sheets": profile.sheets,
         "months_from_sheet_names": profile.crosstab.months == "sheet name",
     }
-
-
-def melt_grids(file_name: str, profile: PartnerProfile, result: ReadResult) -> CrosstabTable:
-    """The crosstab's figures as counts rows, from the grids the reading child sent back."""
-    grids = [SheetGrid(name, rows, merged=merged) for name, rows, merged in result.details["grids"]]
-    return melt_crosstab(file_name, profile, result.details["choice"], grids)
 
 
 def melt_crosstab(
