@@ -11,11 +11,15 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-from datetime import date
+import warnings
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from sqlalchemy.engine import Engine
 
 from flows.core.errors import ConfigurationError
@@ -23,10 +27,18 @@ from flows.core.settings import Settings
 from flows.intake import ingest as ingest_module
 from flows.intake.inbox import sweep_inbox
 from flows.intake.ingest import ingest_file
+from flows.intake.outcome import IngestOutcome
 from flows.intake.partner_file import read_partner_file
 from flows.intake.profiles import find_profile
 from tests.db_state import current_totals, ledger, row_counts
-from tests.partner_files import records, write_xlsx
+from tests.partner_files import (
+    CROSSTAB_PROFILE,
+    HEADINGS,
+    RECORDS_PROFILE,
+    records,
+    write_profile,
+    write_xlsx,
+)
 from tests.reliability.conftest import CaseLog
 
 pytestmark = [pytest.mark.integration]
@@ -231,3 +243,260 @@ def test_ingest_with_a_full_disk_says_one_line_and_exits_1(
             "the file again."
         )
         assert ledger(engine) == [] and current_totals(engine) == {}
+
+
+# ---- 2. hidden rows, columns and sheets are never counted silently ---------------------------
+
+CUMBRIA, GMP = "E23000002", "E23000005"
+JUL, AUG = date(2017, 7, 1), date(2017, 8, 1)
+HIDDEN_ADVICE = (
+    'ask the partner to unhide them and check their Totals, or set hidden_cells = "visible" '
+    '(read only what is visible) or hidden_cells = "include" (read the hidden figures too) in '
+    "the profile."
+)
+
+
+def crosstab_profile(folder: Path, partner: str, hidden_cells: str | None = None) -> None:
+    setting = f'hidden_cells = "{hidden_cells}"\n' if hidden_cells else ""
+    write_profile(folder, partner, setting + CROSSTAB_PROFILE)
+
+
+def hidden_crosstab(
+    path: Path, total_counts_hidden: bool, hide_row: bool = True, hide_column: bool = False
+) -> Path:
+    """Force areas down, Jul and Aug across; row 5 (Merseyside: 4 and 6) hidden; the Total row
+    counts it or not."""
+    extra = (4, 6) if total_counts_hidden else (0, 0)
+    rows: list[list[object]] = [
+        ["Referrals"],
+        [],
+        ["Force area", datetime(2017, 7, 1), datetime(2017, 8, 1), "Total"],
+        ["Cumbria", 3, 1, 4],
+        ["Merseyside", 4, 6, 10],
+        ["Lancashire", 12, 15, 27],
+        ["Total", 15 + extra[0], 16 + extra[1], 31 + sum(extra)],
+    ]
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Data"
+    for row in rows:
+        sheet.append(row)
+    if hide_row:
+        sheet.row_dimensions[5].hidden = True
+    if hide_column:
+        sheet.column_dimensions["C"].hidden = True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def feedback_notes(path: Path | None) -> list[str]:
+    assert path is not None
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = list(workbook["Summary"].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    return [str(row[1]) for row in rows if row and row[0] == "Note"]
+
+
+@pytest.fixture
+def hidden_settings(partner_settings: Settings) -> Settings:
+    folder = partner_settings.partners_dir
+    crosstab_profile(folder, "t-x-refuse")
+    crosstab_profile(folder, "t-x-visible", "visible")
+    crosstab_profile(folder, "t-x-include", "include")
+    write_profile(folder, "t-r-visible", 'hidden_cells = "visible"\n' + RECORDS_PROFILE)
+    return partner_settings
+
+
+def ingest_as(engine: Engine, settings: Settings, partner: str, path: Path) -> IngestOutcome:
+    return ingest_file(engine, settings, find_profile(settings.partners_dir, partner), path)
+
+
+def test_hidden_crosstab_rows_are_refused_by_default_naming_them(
+    engine: Engine, hidden_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    with cases.case():
+        path = hidden_crosstab(tmp_path / "hidden.xlsx", total_counts_hidden=True)
+        outcome = ingest_as(engine, hidden_settings, "t-x-refuse", path)
+        assert outcome.line() == (
+            'hidden.xlsx: rejected: hidden.xlsx has hidden figures (sheet "Data" row 5), which '
+            f"a person reading the file cannot see; {HIDDEN_ADVICE}"
+        )
+        assert [row[2] for row in ledger(engine)] == ["rejected"]
+        assert current_totals(engine) == {}
+    with cases.case():  # a hidden month column too: both named
+        path = hidden_crosstab(tmp_path / "both.xlsx", True, hide_column=True)
+        outcome = ingest_as(engine, hidden_settings, "t-x-refuse", path)
+        assert outcome.reason == (
+            'both.xlsx has hidden figures (sheet "Data" row 5 and column C), which a person '
+            f"reading the file cannot see; {HIDDEN_ADVICE}"
+        )
+        assert current_totals(engine) == {}
+
+
+def test_hidden_crosstab_rows_read_as_the_profile_says(
+    engine: Engine, hidden_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    with cases.case():  # visible only: the Totals the partner sees add up without row 5
+        path = hidden_crosstab(tmp_path / "visible.xlsx", total_counts_hidden=False)
+        outcome = ingest_as(engine, hidden_settings, "t-x-visible", path)
+        assert outcome.status == "accepted", outcome.line()
+        assert current_totals(engine) == {
+            ("t-x-visible", JUL, CUMBRIA): 3,
+            ("t-x-visible", AUG, CUMBRIA): 1,
+            ("t-x-visible", JUL, LANCASHIRE): 12,
+            ("t-x-visible", AUG, LANCASHIRE): 15,
+        }
+        assert feedback_notes(outcome.feedback_path) == [
+            'Hidden figures not read (sheet "Data" row 5): the profile reads only what is '
+            "visible, so a Total that counts them will not add up."
+        ]
+    with cases.case():  # visible only, but the Totals count the hidden row: refused, explained
+        path = hidden_crosstab(tmp_path / "counted.xlsx", total_counts_hidden=True)
+        outcome = ingest_as(engine, hidden_settings, "t-x-visible", path)
+        assert outcome.status == "rejected"
+        assert outcome.reason is not None and "Total" in outcome.reason, outcome.reason
+        assert feedback_notes(outcome.feedback_path)[0].startswith(
+            'Hidden figures not read (sheet "Data" row 5)'
+        )
+    with cases.case():  # included: the hidden row is loaded, and the feedback says so
+        path = hidden_crosstab(tmp_path / "include.xlsx", total_counts_hidden=True)
+        outcome = ingest_as(engine, hidden_settings, "t-x-include", path)
+        assert outcome.status == "accepted", outcome.line()
+        assert {k: v for k, v in current_totals(engine).items() if k[0] == "t-x-include"} == {
+            ("t-x-include", JUL, CUMBRIA): 3,
+            ("t-x-include", AUG, CUMBRIA): 1,
+            ("t-x-include", JUL, MERSEYSIDE): 4,
+            ("t-x-include", AUG, MERSEYSIDE): 6,
+            ("t-x-include", JUL, LANCASHIRE): 12,
+            ("t-x-include", AUG, LANCASHIRE): 15,
+        }
+        assert feedback_notes(outcome.feedback_path) == [
+            'Hidden figures read (sheet "Data" row 5): the profile includes hidden rows and '
+            "columns."
+        ]
+
+
+def hidden_records(path: Path) -> Path:
+    """Five January records; rows 3 and 5 hidden; a hidden sheet of workings beside them."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Contacts"
+    sheet.append(HEADINGS)
+    for row in records("J", JAN, "Lancashire", 5):
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = True
+    sheet.row_dimensions[5].hidden = True
+    workings = workbook.create_sheet("Workings")
+    workings.append(["scratch"])
+    workings.sheet_state = "hidden"
+    workbook.save(path)
+    return path
+
+
+def test_hidden_records_rows_refused_or_left_out(
+    engine: Engine, hidden_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    path = hidden_records(tmp_path / "rows.xlsx")
+    with cases.case():
+        outcome = ingest_as(engine, hidden_settings, "t-records", path)
+        assert outcome.line() == (
+            'rows.xlsx: rejected: rows.xlsx has hidden figures (sheet "Contacts" rows 3, 5), '
+            f"which a person reading the file cannot see; {HIDDEN_ADVICE}"
+        )
+        assert current_totals(engine) == {}
+    with cases.case():
+        outcome = ingest_as(engine, hidden_settings, "t-r-visible", path)
+        assert outcome.line() == (
+            "rows.xlsx: accepted, 3 rows, months Jan 2018 to Jan 2018 (submission 2)"
+        )
+        assert current_totals(engine) == {("t-r-visible", JAN, LANCASHIRE): 3}
+        assert feedback_notes(outcome.feedback_path) == [
+            'Hidden figures not read (sheet "Contacts" rows 3, 5): the profile reads only what '
+            "is visible, so a Total that counts them will not add up.",
+            'Hidden sheets not read: "Workings".',
+        ]
+
+
+# ---- 5. workbook structure: the 1904 date system, duplicate parts, DOCTYPE in any part --------
+
+
+def test_bare_number_months_in_a_1904_workbook(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    """January 2018 is serial 43101 counted from 1900 and 41639 counted from 1904."""
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Month", "Force", "Contacts"])
+    sheet.append([41639, "Lancashire", 40])  # a bare number, no date format
+    sheet.append([datetime(2018, 2, 1), "Merseyside", 25])  # a formatted date
+    path = tmp_path / "mac.xlsx"
+    workbook.save(path)
+    with cases.case():
+        outcome = ingest_as(engine, partner_settings, "t-counts", path)
+        assert outcome.line() == (
+            "mac.xlsx: accepted, 2 rows, months Jan 2018 to Feb 2018 (submission 1)"
+        )
+        assert current_totals(engine) == {
+            ("t-counts", JAN, LANCASHIRE): 40,
+            ("t-counts", FEB, MERSEYSIDE): 25,
+        }
+
+
+def rebuilt(path: Path, source: Path, extra: dict[str, bytes]) -> Path:
+    """The workbook at source with extra parts appended (a name may repeat one already there)."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
+        for member in original.infolist():
+            copy.writestr(member, original.read(member))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of a duplicate name: that is the case
+            for name, data in extra.items():
+                copy.writestr(name, data)
+    return path
+
+
+def test_duplicate_parts_and_doctypes_anywhere_are_refused(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    good = write_xlsx(tmp_path / "good.xlsx", records("J", JAN, "Lancashire", 2))
+    sheet = zipfile.ZipFile(good).read("xl/worksheets/sheet1.xml")
+    doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'
+    duplicate = sheet.replace(b"Lancashire", b"Merseyside")
+    expected = {
+        "twice.xlsx": (
+            {"xl/worksheets/sheet1.xml": duplicate},
+            "twice.xlsx is corrupt: it holds two parts named xl/worksheets/sheet1.xml, which no "
+            "spreadsheet program writes; ask the partner to save it again and resend it.",
+        ),
+        "case.xlsx": (
+            {"XL/Worksheets/Sheet1.XML": duplicate},
+            "case.xlsx is corrupt: it holds two parts named XL/Worksheets/Sheet1.XML, which no "
+            "spreadsheet program writes; ask the partner to save it again and resend it.",
+        ),
+        "upper.xlsx": (
+            {"xl/worksheets/extra.XML": doctype},
+            "upper.xlsx contains an XML document type declaration (xl/worksheets/extra.XML), "
+            "which workbooks never need, so it was not opened; ask the partner to save it again "
+            "from their spreadsheet program.",
+        ),
+        "data.xlsx": (
+            {"customXml/item1.dat": doctype},
+            "data.xlsx contains an XML document type declaration (customXml/item1.dat), which "
+            "workbooks never need, so it was not opened; ask the partner to save it again from "
+            "their spreadsheet program.",
+        ),
+    }
+    for name, (extra, reason) in expected.items():
+        with cases.case():
+            outcome = ingest_as(
+                engine, partner_settings, "t-records", rebuilt(tmp_path / name, good, extra)
+            )
+            assert (outcome.status, outcome.reason) == ("rejected", reason), name
+    assert [row[2] for row in ledger(engine)] == ["rejected"] * len(expected)
+    assert current_totals(engine) == {}
