@@ -97,11 +97,14 @@ def refusal(file_name: str, hidden: list[HiddenFigures]) -> FileRejected:
     )
 
 
+LEFT_OUT = "Hidden figures not read"
+
+
 def note(mode: str, hidden: list[HiddenFigures]) -> str:
     described = "; ".join(h.described() for h in hidden)
     if mode == "visible":
         return (
-            f"Hidden figures not read ({described}): the profile reads only what is visible, "
+            f"{LEFT_OUT} ({described}): the profile reads only what is visible, "
             "so a Total that counts them will not add up."
         )
     return f"Hidden figures read ({described}): the profile includes hidden rows and columns."
@@ -152,4 +155,16 @@ def apply_to_table(
     columns = {heading: column.take(keep) for heading, column in table.columns.items()}
     return replace(table, columns=columns, row_numbers=table.row_numbers[keep]), (
         note(mode, found),
+    )
+
+
+def totals_explained(reason: str, notes: tuple[str, ...]) -> str:
+    """A Totals refusal of a file whose hidden figures were left out, said in those terms."""
+    left_out = [n for n in notes if n.startswith(LEFT_OUT)]
+    if not left_out or "Total" not in reason:
+        return reason
+    where = left_out[0].removeprefix(LEFT_OUT).split(":")[0].strip()
+    return (
+        f'{reason}; the hidden figures {where} were not read (hidden_cells = "visible"): if '
+        'these Totals count them, set hidden_cells = "include" in the profile'
     )

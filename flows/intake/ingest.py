@@ -23,6 +23,7 @@ from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text, shortened
 from flows.core.settings import Settings
 from flows.intake.feedback import write_feedback_report
+from flows.intake.hidden_cells import totals_explained
 from flows.intake.normalise import normalise
 from flows.intake.outcome import IngestOutcome
 from flows.intake.partner_file import read_partner_file
@@ -124,7 +125,8 @@ def _ingest(
     entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
     keep = rows_to_keep(normalised, report, profile)
     if keep is None:
-        return reject_file(engine, settings, entry, report.first_reason(), report)
+        reason = totals_explained(report.first_reason(), notes)
+        return reject_file(engine, settings, entry, reason, report)
     stage("loading")
     return load_file(engine, settings, entry, normalised, keep, report, stage)
 

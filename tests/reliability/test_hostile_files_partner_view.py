@@ -358,7 +358,13 @@ def test_hidden_crosstab_rows_read_as_the_profile_says(
         path = hidden_crosstab(tmp_path / "counted.xlsx", total_counts_hidden=True)
         outcome = ingest_as(engine, hidden_settings, "t-x-visible", path)
         assert outcome.status == "rejected"
-        assert outcome.reason is not None and "Total" in outcome.reason, outcome.reason
+        assert outcome.reason == (
+            "Grand total, cell D7: 41 sent, cells add up to 31; Total for Jul 2017, column B: "
+            "19 sent, cells add up to 15; Total for Aug 2017, column C: 22 sent, cells add up "
+            'to 16; ask the partner which figure is right; the hidden figures (sheet "Data" row '
+            '5) were not read (hidden_cells = "visible"): if these Totals count them, set '
+            'hidden_cells = "include" in the profile'
+        )
         assert feedback_notes(outcome.feedback_path)[0].startswith(
             'Hidden figures not read (sheet "Data" row 5)'
         )
