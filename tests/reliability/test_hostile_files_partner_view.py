@@ -37,6 +37,7 @@ from tests.partner_files import (
     RECORDS_PROFILE,
     records,
     write_profile,
+    write_workbook,
     write_xlsx,
 )
 from tests.reliability.conftest import CaseLog
@@ -506,3 +507,94 @@ def test_duplicate_parts_and_doctypes_anywhere_are_refused(
             assert (outcome.status, outcome.reason) == ("rejected", reason), name
     assert [row[2] for row in ledger(engine)] == ["rejected"] * len(expected)
     assert current_totals(engine) == {}
+
+
+# ---- 3. region subtotals: checked like a Total, never loaded ---------------------------------
+
+DURHAM = "E23000008"
+
+
+def regional_crosstab(path: Path, north_west_july: int = 19) -> Path:
+    """Each region's row after its forces, England after the regions, then the grand Total."""
+    rows: list[list[object]] = [
+        ["Contacts by force area"],
+        ["Force area", "Jul-17", "Aug-17", "Total"],
+        ["Cumbria", 3, 1, 4],
+        ["Lancashire", 12, 15, 27],
+        ["Merseyside", 4, 6, 10],
+        ["North West", north_west_july, 22, 41],
+        ["Durham", 2, 2, 4],
+        ["North East Region", 2, 2, 4],
+        ["England", 21, 24, 45],
+        ["Total", 21, 24, 45],
+    ]
+    return write_workbook(path, {"Sheet1": rows})
+
+
+REGIONAL_FIGURES = {
+    (JUL, CUMBRIA): 3,
+    (AUG, CUMBRIA): 1,
+    (JUL, LANCASHIRE): 12,
+    (AUG, LANCASHIRE): 15,
+    (JUL, MERSEYSIDE): 4,
+    (AUG, MERSEYSIDE): 6,
+    (JUL, DURHAM): 2,
+    (AUG, DURHAM): 2,
+}
+
+
+def test_region_subtotals_are_checked_and_not_loaded(
+    engine: Engine, hidden_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    with cases.case():
+        path = regional_crosstab(tmp_path / "regions.xlsx")
+        outcome = ingest_as(engine, hidden_settings, "t-x-refuse", path)
+        assert outcome.line() == (
+            "regions.xlsx: accepted, 8 rows, months Jul 2017 to Aug 2017 (submission 1)"
+        )
+        assert current_totals(engine) == {
+            ("t-x-refuse", month, code): n for (month, code), n in REGIONAL_FIGURES.items()
+        }
+    with cases.case():  # a wrong subtotal is refused, naming its row
+        before = current_totals(engine)
+        path = regional_crosstab(tmp_path / "wrong.xlsx", north_west_july=20)
+        outcome = ingest_as(engine, hidden_settings, "t-x-refuse", path)
+        assert outcome.line() == (
+            "wrong.xlsx: rejected: Subtotal for North West, Jul-17, row 6 (cell B6): 20 sent, "
+            "cells add up to 19; ask the partner which figure is right"
+        )
+        assert current_totals(engine) == before
+        assert [row[2] for row in ledger(engine)] == ["loaded", "rejected"]
+
+
+def test_a_drafted_profile_reads_region_subtotals(
+    engine: Engine,
+    partner_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cases: CaseLog,
+) -> None:
+    from tests.reliability.conftest import cli_environment, run_main
+
+    cli_environment(partner_settings, monkeypatch)
+    sample = regional_crosstab(tmp_path / "sample.xlsx")
+    with cases.case():
+        drafted = run_main(["profile", "draft", str(sample), "--id", "t-regional"], capsys)
+        assert drafted.code == 0, drafted
+        assert 'layout = "crosstab"' in drafted.out
+        assert "[values" not in drafted.out, drafted.out  # no "?" for the regions
+        assert (
+            "# North West, North East Region, England: region subtotals, each checked against "
+            "its force areas and not loaded." in drafted.out
+        ), drafted.out
+        profile = partner_settings.partners_dir / "t-regional.toml"
+        profile.write_text(drafted.out, encoding="utf-8")
+        result = run_main(["ingest", "--partner", "t-regional", str(sample)], capsys)
+        assert (result.code, result.text.strip()) == (
+            0,
+            "sample.xlsx: accepted, 8 rows, months Jul 2017 to Aug 2017 (submission 1)",
+        )
+        assert current_totals(engine) == {
+            ("t-regional", month, code): n for (month, code), n in REGIONAL_FIGURES.items()
+        }

@@ -34,7 +34,14 @@ class CrosstabTable(RawTable):
 
 def crosstab_reading(profile: PartnerProfile, name_sheets: bool) -> CrosstabReading:
     assert profile.crosstab is not None  # the profile's validator guarantees it
-    resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
+    areas = load_force_areas()
+    resolver = ForceAreaResolver(areas, profile.values.force_area)
+    region_by_code = {area.code: area.region for area in areas}
+
+    def region_of(label: object) -> str | None:
+        code = resolver.resolve(label)
+        return None if code is None else region_by_code[code]
+
     return CrosstabReading(
         shape=profile.crosstab,
         header_row=profile.header_row,
@@ -42,6 +49,7 @@ def crosstab_reading(profile: PartnerProfile, name_sheets: bool) -> CrosstabRead
         dropped=frozenset(heading_key(h) for h in profile.drop_columns),
         is_force_area=lambda value: resolver.resolve(value) is not None,
         name_sheets=name_sheets,
+        region_of=region_of,
     )
 
 
