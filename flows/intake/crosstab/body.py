@@ -6,6 +6,7 @@ Pure functions over one sheet's cell grid; cells are named as the partner sees t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +36,10 @@ class FigureTable:
         self, grid: np.ndarray, body: int, labels_at: int, columns: list[Column], place: Place
     ) -> None:
         self.grid, self.body, self.labels_at, self.place = grid, body, labels_at, place
-        self.data = [c for c in columns if cell_text(c.outer) and not c.is_total]
+        self.data = [c for c in columns if cell_text(c.outer) and not c.is_total and not c.subtotal]
         self.totals = [c for c in columns if c.is_total]
-        figure_columns = [c.index for c in self.data + self.totals]
+        self.subtotals = [c for c in columns if c.subtotal]  # regions' columns: checked only
+        figure_columns = [c.index for c in self.data + self.totals + self.subtotals]
         self.cells = grid[body:, figure_columns]
         self.blank = blank_cells(self.cells)
         self.labels = grid[body:, labels_at]
@@ -108,6 +110,10 @@ class FigureTable:
         return pd.DataFrame(cells, dtype=object)
 
 
+# Whether a data column (a force area's) belongs to a region's subtotal column.
+RegionOfColumn = Callable[[Column, Column], bool]
+
+
 @dataclass(frozen=True)
 class Subtotal:
     """A region's row: its index below the headings, its name, and which data rows (of those
@@ -125,6 +131,7 @@ def total_checks(
     counts: pd.DataFrame,
     name_sheets: bool,
     subtotals: tuple[Subtotal, ...] = (),
+    regions: RegionOfColumn = lambda _region, _column: False,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Each Total cell the partner filled in, beside the sum of the data cells it totals; each
     region subtotal beside the sum of its forces' cells.
@@ -151,7 +158,34 @@ def total_checks(
             for row in total_rows:
                 found.append((row, offset, column.name(), values[:, offset].sum(), "column"))
     found += _subtotal_sums(table, subtotals, values, broken)
+    found += _subtotal_column_sums(table, data_rows, total_rows, values, broken, regions)
     return _checks(table, found, len(total_rows), name_sheets)
+
+
+def _subtotal_column_sums(
+    table: FigureTable,
+    data_rows: np.ndarray,
+    total_rows: np.ndarray,
+    values: np.ndarray,
+    broken: np.ndarray,
+    regions: RegionOfColumn,
+) -> list[tuple[int, int, list[str], int, str]]:
+    """Each region column's cells (force areas across) beside the sums of its forces' columns,
+    on every data row and every Total row."""
+    found: list[tuple[int, int, list[str], int, str]] = []
+    first = len(table.data) + len(table.totals)
+    for offset, column in enumerate(table.subtotals):
+        members = np.array([regions(column, c) for c in table.data], dtype=bool)
+        sums, unsure = values[:, members].sum(axis=1), broken[:, members].any(axis=1)
+        for row, cell_sum, skip in zip(data_rows, sums, np.atleast_1d(unsure), strict=True):
+            if not skip:
+                names = [str(column.subtotal), cell_text(table.labels[row])]
+                found.append((row, first + offset, names, int(cell_sum), "sub"))
+        if not unsure.any():
+            for row in total_rows:
+                names = [str(column.subtotal)]
+                found.append((row, first + offset, names, int(sums.sum()), "sub"))
+    return found
 
 
 def _subtotal_sums(
@@ -187,7 +221,7 @@ def _checks(
         if blank_cells(np.array([raw], dtype=object))[0]:
             continue
         sent, bad = parse_counts(pd.Series([raw], dtype=object))
-        index = (table.data + table.totals)[offset].index
+        index = (table.data + table.totals + table.subtotals)[offset].index
         if bool(bad.iloc[0]):
             raise FileRejected(
                 f"{place.where}cell {place.cell(table.body + row, index)} holds the Total "

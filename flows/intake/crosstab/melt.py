@@ -19,6 +19,7 @@ import pandas as pd
 from flows.core.errors import FileRejected
 from flows.intake.crosstab.body import FigureTable, Subtotal, total_checks
 from flows.intake.crosstab.headings import (
+    Column,
     IsForceArea,
     Place,
     across_columns,
@@ -111,7 +112,15 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
     counts = table.figures(data_rows, shape.blank_cells)
     cells = _melted(table, data_rows, counts, shape, sheet.name)
     subtotals = region_subtotals(table, data_rows, subtotal_rows, reading.region_of)
-    totals, at = total_checks(table, data_rows, total_rows, counts, reading.name_sheets, subtotals)
+    totals, at = total_checks(
+        table,
+        data_rows,
+        total_rows,
+        counts,
+        reading.name_sheets,
+        subtotals,
+        lambda region, column: _in_region(region, column, reading.region_of),
+    )
     where = f'sheet "{sheet.name}"' if sheet.name else file_name
     if named_month is not None:
         months = {named_month: where}
@@ -147,6 +156,12 @@ def region_subtotals(
         members = np.array([region in covered for region in regions], dtype=bool)
         found.append(Subtotal(int(row), name, members))
     return tuple(found)
+
+
+def _in_region(region: Column, column: Column, region_of: RegionOf) -> bool:
+    """Whether a force area's column belongs to a region's (or country's) subtotal column."""
+    named = subtotal_of(region.outer)
+    return named is not None and region_of(column.outer) in named[1]
 
 
 def merged_headings(

@@ -10,7 +10,6 @@ import re
 from functools import cache
 
 from flows.core.force_areas import REGION_ORDER, spelling_key
-from flows.intake.crosstab.headings import cell_text
 
 COUNTRIES = {
     "England": frozenset(REGION_ORDER) - {"Wales"},
@@ -29,9 +28,9 @@ def _subtotal_keys() -> dict[str, tuple[str, frozenset[str]]]:
 
 def subtotal_of(value: object) -> tuple[str, frozenset[str]] | None:
     """The region (or country) a label names, and the ONS regions it adds up; None if none."""
-    text = cell_text(value)
-    if not text:
+    if not isinstance(value, str) or not value.strip():
         return None
+    text = " ".join(value.split())
     for _ in range(2):  # "Total North West region"
         text = _TOTAL_WORDS.sub("", text.strip())
     return _subtotal_keys().get(spelling_key(text))
