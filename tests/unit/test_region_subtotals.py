@@ -53,7 +53,7 @@ def melted(rows: list[list[object]], force_areas: str = "down", months: str = "a
     )
 
 
-ACROSS = ["Month", "Cumbria", "Lancashire", "North West", "Wales", "Gwent", "Total"]
+ACROSS: list[object] = ["Month", "Cumbria", "Lancashire", "North West", "Wales", "Gwent", "Total"]
 
 
 def test_region_columns_are_checked_not_melted() -> None:
