@@ -16,13 +16,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows.core.canonical import NormalisedFile
-from flows.core.error_details import save_traceback
 from flows.core.errors import ConfigurationError, FileRejected, HelplineError, Interrupted
 from flows.core.file_names import fitted_name
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text, shortened
 from flows.core.settings import Settings
 from flows.intake.feedback import write_feedback_report
+from flows.intake.file_faults import is_file_fault, unexpected_reason
+from flows.intake.force_names import explain_force_names
 from flows.intake.hidden_cells import totals_explained
 from flows.intake.normalise import normalise
 from flows.intake.outcome import IngestOutcome
@@ -120,7 +121,9 @@ def _ingest(
     except FileRejected as rejection:
         return reject_file(engine, settings, entry, rejection.message)
     stage("validating")
-    report = check_partner_totals(validate_file(normalised, profile), raw)
+    resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
+    report = explain_force_names(validate_file(normalised, profile), resolver)
+    report = check_partner_totals(report, raw)
     report = replace(report, notes=report.notes + notes)
     entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
     keep = rows_to_keep(normalised, report, profile)
@@ -133,25 +136,6 @@ def _ingest(
 
 def _quietly(_stage: str) -> None:
     return None
-
-
-def is_file_fault(error: BaseException) -> bool:
-    """An error a file's content can cause: any Exception, or a reader's Rust panic (which
-    derives from BaseException); never an exit, a generator closing or an interrupt."""
-    if isinstance(error, Exception):
-        return True
-    return type(error).__name__ == "PanicException"
-
-
-def unexpected_reason(settings: Settings, error: BaseException) -> str:
-    """One line for the ledger and the feedback; the traceback kept under the state folder."""
-    details = save_traceback(error, settings.state_dir / "errors")
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    where = f"; details in {details}" if details is not None else ""
-    return (
-        f"could not be processed ({type(error).__name__}: {shortened(text, 200)}); ask the "
-        f"partner to save it again with only the contact table, and report it if it recurs{where}"
-    )
 
 
 def receive_file(snapshot: Snapshot, profile: PartnerProfile) -> LedgerEntry:

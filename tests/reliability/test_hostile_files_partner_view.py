@@ -598,3 +598,89 @@ def test_a_drafted_profile_reads_region_subtotals(
         assert current_totals(engine) == {
             ("t-regional", month, code): n for (month, code), n in REGIONAL_FIGURES.items()
         }
+
+
+# ---- 4. force names match exactly, after case and white-space folding ------------------------
+
+
+def force_name_file(path: Path, spelling: str) -> Path:
+    rows = [*records("F", JAN, "Lancashire", 2), ["F9", datetime(2018, 1, 9), spelling, "Child"]]
+    return write_xlsx(path, rows)
+
+
+def test_force_names_that_only_look_right_are_refused_and_shown_escaped(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    expected = {
+        "Lanca\u2060shire": (
+            'row 4: "Lanca\\u2060shire" is not exactly "Lancashire" (it holds an invisible '
+            "character); ask the partner to correct the spelling; if they really write it so, "
+            'add it under [values.force_area] in the profile, e.g. "Lanca\\u2060shire" = '
+            '"Lancashire"'
+        ),
+        "Lanca\u00adshire": (
+            'row 4: "Lanca\\u00adshire" is not exactly "Lancashire" (it holds an invisible '
+            "character); ask the partner to correct the spelling; if they really write it so, "
+            'add it under [values.force_area] in the profile, e.g. "Lanca\\u00adshire" = '
+            '"Lancashire"'
+        ),
+        "C.u.m.b.r.i.a": (
+            'row 4: "C.u.m.b.r.i.a" is not exactly "Cumbria" (it holds punctuation or spacing '
+            "inside a word); ask the partner to correct the spelling; if they really write it "
+            'so, add it under [values.force_area] in the profile, e.g. "C.u.m.b.r.i.a" = '
+            '"Cumbria"'
+        ),
+        "\uff2c\uff41\uff4e\uff43\uff53": (
+            'row 4: "\\uff2c\\uff41\\uff4e\\uff43\\uff53" is not exactly "Lancashire" (it holds '
+            "look-alike Unicode characters); ask the partner to correct the spelling; if they "
+            "really write it so, add it under [values.force_area] in the profile, e.g. "
+            '"\\uff2c\\uff41\\uff4e\\uff43\\uff53" = "Lancashire"'
+        ),
+    }
+    for number, (spelling, reason) in enumerate(expected.items()):
+        with cases.case():
+            path = force_name_file(tmp_path / f"names{number}.xlsx", spelling)
+            outcome = ingest_as(engine, partner_settings, "t-records", path)
+            assert (outcome.status, outcome.reason) == ("rejected", reason), spelling
+    assert current_totals(engine) == {}
+    assert [row[2] for row in ledger(engine)] == ["rejected"] * len(expected)
+
+
+def test_folded_spellings_and_listed_look_alikes_are_accepted(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    profile = RECORDS_PROFILE + '"Lanca\\u2060shire" = "Lancashire"\n'
+    write_profile(partner_settings.partners_dir, "t-listed", profile)
+    with cases.case():  # case and white space folded, punctuation between words ignored
+        rows = [
+            ["A1", datetime(2018, 1, 2), "  LANCASHIRE  constabulary ", "Child"],
+            ["A2", datetime(2018, 1, 3), "devon & cornwall", "Child"],
+            ["A3", datetime(2018, 1, 4), "Dyfed-Powys Police", "Child"],
+            ["A4", datetime(2018, 1, 5), "e23000003", "Child"],
+        ]
+        outcome = ingest_as(
+            engine, partner_settings, "t-records", write_xlsx(tmp_path / "a.xlsx", rows)
+        )
+        assert outcome.status == "accepted", outcome.line()
+    with cases.case():  # the partner's own look-alike, listed in the profile
+        path = force_name_file(tmp_path / "listed.xlsx", "Lanca\u2060shire")
+        outcome = ingest_as(engine, partner_settings, "t-listed", path)
+        assert outcome.status == "accepted", outcome.line()
+        assert current_totals(engine)[("t-listed", JAN, LANCASHIRE)] == 3
+
+
+def test_references_differing_only_by_normalisation_are_duplicates(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    rows = [
+        ["R\u00e9f-1", datetime(2018, 1, 2), "Lancashire", "Child"],  # composed
+        ["Re\u0301f-1", datetime(2018, 1, 3), "Lancashire", "Child"],  # decomposed
+    ]
+    with cases.case():
+        outcome = ingest_as(
+            engine, partner_settings, "t-records", write_xlsx(tmp_path / "nfc.xlsx", rows)
+        )
+        assert outcome.line() == (
+            "nfc.xlsx: rejected: Ref appears more than once in the file on 2 row(s) (rows 2, 3)"
+        )
+        assert current_totals(engine) == {}

@@ -156,17 +156,12 @@ def _check_unique_names(name: str, archive: zipfile.ZipFile) -> None:
     disagree on which is the sheet, so the file is refused rather than read from either."""
     seen: set[str] = set()
     for member in archive.namelist():
-        key = member.casefold()
-        if key in seen:
+        if member.casefold() in seen:
             raise FileRejected(
-                f"{name} is corrupt: it holds two parts named {shorten_name(member)}, which no "
+                f"{name} is corrupt: it holds two parts named {member[:120]}, which no "
                 "spreadsheet program writes; ask the partner to save it again and resend it."
             )
-        seen.add(key)
-
-
-def shorten_name(member: str) -> str:
-    return member if len(member) <= 80 else member[:79] + "…"
+        seen.add(member.casefold())
 
 
 def _check_parts(name: str, suffix: str, archive: zipfile.ZipFile) -> None:
@@ -192,13 +187,13 @@ def _check_parts(name: str, suffix: str, archive: zipfile.ZipFile) -> None:
         if verdict is None:
             raise FileRejected(
                 f"{name} has an XML part with an unusually long preamble "
-                f"({shorten_name(member.filename)}); "
+                f"({member.filename[:120]}); "
                 "ask the partner to save it again from their spreadsheet program."
             )
         if verdict:
             raise FileRejected(
                 f"{name} contains an XML document type declaration "
-                f"({shorten_name(member.filename)}), which workbooks never need, so it was not "
+                f"({member.filename[:120]}), which workbooks never need, so it was not "
                 "opened; ask the partner to save it again from their spreadsheet program."
             )
 
