@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +21,13 @@ from flows.intake.ingest import ingest_snapshot
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import PARTNER_ID, find_profile
 from flows.intake.snapshot import Snapshot, file_snapshot
+from flows.intake.sweep_checks import (
+    RESERVED_FOLDERS,
+    check_sweep_folders,
+    check_sweep_profiles,
+)
 
 log = logging.getLogger(__name__)
-RESERVED_FOLDERS = {"processed", "rejected"}
 NAME_MAX = 255  # bytes in one file name on the usual file systems
 # Names that office software and browsers give files that are still being written.
 _TEMPORARY_PREFIXES = ("~$", ".", "~")
@@ -54,51 +57,57 @@ def is_settled(path: Path, settle_seconds: float = SETTLE_SECONDS) -> bool:
 
 
 def list_waiting_files(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[WaitingFile]:
-    """Files ready to ingest, oldest first; symlinks and anything outside the inbox ignored."""
+    """Files ready to ingest, oldest first; anything outside the inbox ignored, and entries
+    that are not regular files (symlinks, FIFOs, folders, devices) left where they are, with
+    one warning per sweep naming them."""
     if not inbox.is_dir():
         return []
     root = inbox.resolve()
     waiting: list[tuple[float, str, WaitingFile]] = []
+    irregular: list[str] = []
     for folder in sorted(inbox.iterdir()):
         if folder.name in RESERVED_FOLDERS or not folder.is_dir() or folder.is_symlink():
             continue
         if not PARTNER_ID.match(folder.name):
             continue
         for path in sorted(folder.iterdir()):
-            if path.is_symlink() or not path.is_file() or is_temporary(path):
+            if is_temporary(path):
+                continue
+            kind = irregular_kind(path)
+            if kind is not None:
+                irregular.append(f"{clean_text(folder.name)}/{clean_text(path.name)} ({kind})")
                 continue
             if path.resolve().parent != root / folder.name:
                 continue
             if not is_settled(path, settle_seconds):
                 continue
             waiting.append((path.stat().st_mtime, path.name, WaitingFile(folder.name, path)))
+    if irregular:
+        log.warning(
+            "Left in the inbox, not regular files: %s; replace each with the file itself, or "
+            "remove it.",
+            ", ".join(irregular),
+        )
     return [item for _, _, item in sorted(waiting)]
 
 
-def check_sweep_folders(settings: Settings) -> None:
-    """Before any file is touched: the folders a sweep writes to can be written.
-
-    An unwritable output or inbox folder is a configuration fault: the sweep stops at once and
-    every file stays where it is, rather than each file failing in turn.
-    """
-    inbox = settings.inbox_dir
-    filing = [inbox / name for name in sorted(RESERVED_FOLDERS) if (inbox / name).is_dir()]
-    for folder in (settings.output_dir / "feedback", inbox, *filing):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, probe = tempfile.mkstemp(prefix=".helpline-write-check-", dir=folder)
-            os.close(handle)
-            Path(probe).unlink()
-        except OSError as error:
-            setting = (
-                "HELPLINE_OUTPUT_DIR"
-                if folder.is_relative_to(settings.output_dir)
-                else "HELPLINE_INBOX_DIR"
-            )
-            raise ConfigurationError(
-                f"Cannot write to {clean_text(str(folder))} ({error.strerror or error}): choose a "
-                f"writable {setting}; no file was moved."
-            ) from None
+def irregular_kind(path: Path) -> str | None:
+    """What an inbox entry is when it is not a regular file (None when it is one)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:  # gone meanwhile: nothing to say
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a device"
 
 
 def file_away(path: Path, destination: Path, feedback: Path | None) -> Path:
@@ -226,6 +235,15 @@ def file_snapshot_away(snapshot: Snapshot, destination: Path, feedback: Path | N
     return filed
 
 
+def sweep_plan(settings: Settings, settle_seconds: float = SETTLE_SECONDS) -> list[WaitingFile]:
+    """The files a sweep takes, oldest first, once its folders and profiles are known good."""
+    waiting = list_waiting_files(settings.inbox_dir, settle_seconds)
+    if waiting:
+        check_sweep_folders(settings)
+        check_sweep_profiles(settings, (item.partner_id for item in waiting))
+    return waiting
+
+
 def sweep_inbox(
     engine: Engine,
     settings: Settings,
@@ -234,10 +252,7 @@ def sweep_inbox(
 ) -> list[SweepResult]:
     """Every settled file, oldest first; one result (and one line said) per file."""
     results = []
-    waiting_files = list_waiting_files(settings.inbox_dir, settle_seconds)
-    if waiting_files:
-        check_sweep_folders(settings)
-    for waiting in waiting_files:
+    for waiting in sweep_plan(settings, settle_seconds):
         result = sweep_file(engine, settings, waiting)
         say(result.line())
         results.append(result)

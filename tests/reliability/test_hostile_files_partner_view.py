@@ -30,6 +30,7 @@ from flows.intake.ingest import ingest_file
 from flows.intake.outcome import IngestOutcome
 from flows.intake.partner_file import read_partner_file
 from flows.intake.profiles import find_profile
+from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import (
     CROSSTAB_PROFILE,
@@ -684,3 +685,141 @@ def test_references_differing_only_by_normalisation_are_duplicates(
             "nfc.xlsx: rejected: Ref appears more than once in the file on 2 row(s) (rows 2, 3)"
         )
         assert current_totals(engine) == {}
+
+
+# ---- 6. configuration faults are configuration faults ----------------------------------------
+
+
+def test_a_bad_profile_stops_the_sweep_before_any_file_moves(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    from tests.reliability.conftest import one_line, run_helpline
+
+    bad = RECORDS_PROFILE.replace('layout = "records"', 'layout = "records"\nheader_row = {big}')
+    write_profile(partner_settings.partners_dir, "t-bad", bad.replace("{big}", str(2**63)))
+    inbox = partner_settings.inbox_dir
+    good = settled(write_xlsx(inbox / "t-records" / "good.xlsx", records("G", JAN, "Lancs", 2)))
+    waiting = settled(write_xlsx(inbox / "t-bad" / "any.xlsx", records("B", JAN, "Lancs", 2)))
+    with cases.case():
+        result = run_helpline(["ingest-inbox"], helpline_env(partner_settings), tmp_path)
+        assert result.code == 1, result
+        assert one_line(result.text) == (
+            "error: Partner profile t-bad.toml: key 'header_row' must be 'auto' or a row number "
+            "from 1 to 1,048,576; fix the profile, then sweep again (no file was moved)."
+        )
+        assert good.is_file() and waiting.is_file()
+        assert ledger(engine) == [] and current_totals(engine) == {}
+    with cases.case():  # an encoding that is a codec, but not of text
+        profile = RECORDS_PROFILE.replace(
+            'layout = "records"', 'layout = "records"\nencoding = "rot13"'
+        )
+        write_profile(partner_settings.partners_dir, "t-bad", profile)
+        result = run_helpline(["ingest-inbox"], helpline_env(partner_settings), tmp_path)
+        assert (result.code, one_line(result.text)) == (
+            1,
+            "error: Partner profile t-bad.toml: key 'encoding' 'rot13' is not a text encoding; "
+            "use one such as utf-8, cp1252 or latin-1; fix the profile, then sweep again (no "
+            "file was moved).",
+        )
+        assert good.is_file() and waiting.is_file() and ledger(engine) == []
+
+
+PASSWORD = "pa@ss:w0rd-Zq9"
+URL_ERROR = (
+    "error: HELPLINE_DATABASE_URL: is not a URL of the form "
+    "postgresql://user:password@host:port/database; percent-encode any @, :, / or % in the "
+    "user name or password (@ as %40, : as %3A, / as %2F, % as %25). The value is not shown, "
+    "as it holds the password."
+)
+
+
+def test_a_malformed_database_url_is_one_line_that_quotes_no_password(
+    partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    from tests.reliability.conftest import one_line, run_helpline
+
+    env = helpline_env(
+        partner_settings, HELPLINE_DATABASE_URL=f"postgresql://helpline:{PASSWORD}@127.0.0.1:5432/x"
+    )
+    sample = write_xlsx(tmp_path / "jan.xlsx", records("J", JAN, "Lancs", 2))
+    settled(
+        write_xlsx(
+            partner_settings.inbox_dir / "t-records" / "in.xlsx", records("I", JAN, "Lancs", 1)
+        )
+    )
+    commands = [
+        ["ingest", "--partner", "t-records", str(sample)],
+        ["ingest-inbox"],
+        ["status"],
+        ["db", "upgrade"],
+        ["report", "--period", "2018-H1", "--out", str(tmp_path / "r.xlsx")],
+    ]
+    secrets = [PASSWORD, "w0rd-Zq9", "pa@ss"]
+    for command in commands:
+        with cases.case():
+            result = run_helpline(command, env, tmp_path)
+            assert (result.code, one_line(result.text)) == (1, URL_ERROR), command
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".xlsx" for p in written)  # the search below covers real files
+    for path in written:
+        content = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in content, (path, secret)
+
+
+def test_read_limits_have_upper_bounds(
+    partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    from tests.reliability.conftest import one_line, run_helpline
+
+    for name, value, bound in [
+        ("READ_MEMORY_MB", "99999999", "65536"),
+        ("READ_CPU_SECONDS", "99999999", "86400"),
+        ("READ_WALL_SECONDS", "inf", None),
+        ("MAX_UNCOMPRESSED_MB", "99999999", "16384"),
+    ]:
+        with cases.case():
+            env = helpline_env(partner_settings, **{f"HELPLINE_{name}": value})
+            result = run_helpline(["status"], env, tmp_path)
+            line = one_line(result.text)
+            assert result.code == 1 and line.startswith(f"error: HELPLINE_{name}: "), line
+            if bound is not None:
+                assert line.endswith(f"less than or equal to {bound}."), line
+
+
+# ---- 8. the inbox says what it leaves: FIFOs, symlinks and folders ---------------------------
+
+
+def test_irregular_inbox_entries_are_named_once_per_sweep_and_left(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    from tests.reliability.conftest import run_helpline
+
+    folder = partner_settings.inbox_dir / "t-records"
+    good = settled(write_xlsx(folder / "good.xlsx", records("G", JAN, "Lancs", 2)))
+    target = write_xlsx(tmp_path / "elsewhere.xlsx", records("E", JAN, "Lancs", 3))
+    os.mkfifo(folder / "pipe.xlsx")
+    (folder / "link.xlsx").symlink_to(target)
+    (folder / "sub").mkdir()
+    warning = (
+        "WARNING flows.intake.inbox: Left in the inbox, not regular files: t-records/link.xlsx "
+        "(a symbolic link), t-records/pipe.xlsx (a FIFO), t-records/sub (a folder); replace "
+        "each with the file itself, or remove it."
+    )
+    for sweep in range(2):
+        with cases.case():
+            result = run_helpline(["ingest-inbox"], helpline_env(partner_settings), tmp_path)
+            assert result.code == 0, result
+            assert [line for line in result.err.splitlines() if line.strip()] == [warning]
+            expected = (
+                [
+                    "t-records/good.xlsx: accepted, 2 rows, months Jan 2018 to Jan 2018 "
+                    "(submission 1)"
+                ]
+                if sweep == 0
+                else [f"no files waiting in {partner_settings.inbox_dir}"]
+            )
+            assert [line for line in result.out.splitlines() if line.strip()] == expected
+            assert (folder / "pipe.xlsx").exists() and (folder / "link.xlsx").is_symlink()
+    assert not good.exists()
+    assert current_totals(engine) == {("t-records", JAN, LANCASHIRE): 2}
