@@ -14,6 +14,7 @@ from flows.core.errors import FileRejected
 from flows.core.settings import Settings
 from flows.intake.crosstab.melt import SheetGrid
 from flows.intake.crosstab.melted_file import CrosstabTable, crosstab_options, melt_crosstab
+from flows.intake.csv_quotes import check_closed_quotes
 from flows.intake.date_system import months_in_1900_system, table_in_1900_system
 from flows.intake.hidden_cells import apply_to_grids, apply_to_table
 from flows.intake.personal_data import check_headings, check_values
@@ -72,6 +73,8 @@ def read_partner_file(
     table, notes = apply_to_table(path.name, table, structure, profile.hidden_cells)
     if structure.date1904:
         table = table_in_1900_system(table, _date_headings(profile))
+    if path.suffix.lower() == ".csv":
+        check_closed_quotes(path, table)
     check_headings(path.name, table.headings, profile.wanted_headings, profile.drop_columns)
     mapped = dict.fromkeys(profile.columns.values())  # two roles may share a heading
     check_values(path.name, {h: table.columns[h] for h in mapped}, table.row_numbers)

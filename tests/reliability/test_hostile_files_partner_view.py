@@ -683,6 +683,8 @@ def test_references_differing_only_by_normalisation_are_duplicates(
         )
         assert outcome.line() == (
             "nfc.xlsx: rejected: Ref appears more than once in the file on 2 row(s) (rows 2, 3)"
+            "; ask the partner to give each contact its own reference, or to remove the repeated "
+            "rows"
         )
         assert current_totals(engine) == {}
 
@@ -823,3 +825,60 @@ def test_irregular_inbox_entries_are_named_once_per_sweep_and_left(
             assert (folder / "pipe.xlsx").exists() and (folder / "link.xlsx").is_symlink()
     assert not good.exists()
     assert current_totals(engine) == {("t-records", JAN, LANCASHIRE): 2}
+
+
+# ---- 9. every rejection says what to do ------------------------------------------------------
+
+
+def test_rejections_say_what_to_do(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    from tests.partner_files import write_csv
+
+    folder = partner_settings.partners_dir
+    write_profile(
+        folder,
+        "t-one",
+        RECORDS_PROFILE.replace('layout = "records"', 'layout = "records"\nmax_rows = 1'),
+    )
+    with cases.case():  # more rows than the profile allows
+        path = write_xlsx(tmp_path / "two.xlsx", records("T", JAN, "Lancs", 2))
+        outcome = ingest_as(engine, partner_settings, "t-one", path)
+        assert outcome.reason == (
+            "The file must hold between 1 and 1 contacts, and it holds 2; if the file is "
+            "complete, raise max_rows in the profile; if it is empty, ask the partner for the data"
+        )
+    with cases.case():  # a quote never closed: not blamed on the column that swallowed the rest
+        path = tmp_path / "quote.csv"
+        path.write_text(
+            "Ref,Date of contact,Police force,Caller\n"
+            "A1,03/01/2018,Lancashire,Child\n"
+            'A2,04/01/2018,"Lancashire,Child\n'
+            "A3,05/01/2018,Lancashire,Child\n",
+            encoding="utf-8",
+        )
+        outcome = ingest_as(engine, partner_settings, "t-records", path)
+        assert outcome.reason == (
+            'quote.csv: row 3 opens a quote (") that is never closed, so the rest of the file '
+            "was read as one cell; ask the partner to close or remove the quote, or to export "
+            "the file again."
+        )
+    with cases.case():  # a quoted cell over two lines, closed, is a cell like any other
+        rows = [["B1", "03/01/2018", "Lancashire", "Child\nand parent"]]
+        outcome = ingest_as(
+            engine, partner_settings, "t-records", write_csv(tmp_path / "ok.csv", rows)
+        )
+        assert outcome.status == "accepted", outcome.line()
+    with cases.case():  # a count that is not a whole number
+        path = write_xlsx(
+            tmp_path / "half.xlsx",
+            [["Jan-18", "Lancashire", 2.5]],
+            headings=["Month", "Force", "Contacts"],
+        )
+        outcome = ingest_as(engine, partner_settings, "t-counts", path)
+        assert outcome.reason == (
+            "Contacts is blank or not a whole number on 1 row(s) (rows 2); ask the partner to "
+            "put a whole number in each (0 where there were no contacts)"
+        )
+    assert [row[2] for row in ledger(engine)] == ["rejected", "rejected", "loaded", "rejected"]
+    assert current_totals(engine) == {("t-records", JAN, LANCASHIRE): 1}
