@@ -457,6 +457,31 @@ def test_bare_number_months_in_a_1904_workbook(
         }
 
 
+def test_bare_number_month_headings_in_a_1904_crosstab(
+    engine: Engine, hidden_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    """July 2017 is 42917 counted from 1900 and 41455 counted from 1904."""
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    assert sheet is not None
+    for row in [["Force area", 41455, 41486], ["Cumbria", 3, 1], ["Lancashire", 12, 15]]:
+        sheet.append(row)
+    path = tmp_path / "mac-crosstab.xlsx"
+    workbook.save(path)
+    with cases.case():
+        outcome = ingest_as(engine, hidden_settings, "t-x-refuse", path)
+        assert outcome.line() == (
+            "mac-crosstab.xlsx: accepted, 4 rows, months Jul 2017 to Aug 2017 (submission 1)"
+        )
+        assert current_totals(engine) == {
+            ("t-x-refuse", JUL, CUMBRIA): 3,
+            ("t-x-refuse", AUG, CUMBRIA): 1,
+            ("t-x-refuse", JUL, LANCASHIRE): 12,
+            ("t-x-refuse", AUG, LANCASHIRE): 15,
+        }
+
+
 def rebuilt(path: Path, source: Path, extra: dict[str, bytes]) -> Path:
     """The workbook at source with extra parts appended (a name may repeat one already there)."""
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
