@@ -52,8 +52,13 @@ def ingest_file(
     """Read, validate and load one file through its private snapshot (flows.intake.snapshot);
     on_stage hears each step's name (for progress bars)."""
     prepare_reader()  # the reader's process starts while the file is copied and hashed
-    with file_snapshot(path) as snapshot:
+    with file_snapshot(path, snapshot_folder(settings)) as snapshot:
         return ingest_snapshot(engine, settings, profile, snapshot, on_stage)
+
+
+def snapshot_folder(settings: Settings) -> Path:
+    """Where partner files are copied while they are ingested: private, under the state folder."""
+    return settings.state_dir / "snapshots"
 
 
 def ingest_snapshot(
