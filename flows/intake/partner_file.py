@@ -7,6 +7,9 @@ is safe to store and show."""
 
 from __future__ import annotations
 
+import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +25,12 @@ from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable, ReadResult
 from flows.intake.reading.contained_read import read_in_child
 from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
-from flows.intake.workbook_structure import WorkbookStructure, scan_structure
+from flows.intake.workbook_structure import (
+    ScanBudget,
+    ScanStopped,
+    WorkbookStructure,
+    scan_structure,
+)
 
 
 def read_request(path: Path, profile: PartnerProfile) -> ReadRequest:
@@ -65,11 +73,10 @@ def read_partner_file(
     the notes the feedback report adds (e.g. hidden figures read or left out)."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
-    result = read_within_settings(read_request(path, profile), settings)
+    result, structure = read_with_structure(path, profile, settings)
     if profile.layout == "crosstab":  # its grids melted into counts rows
-        return read_crosstab(path, profile, result)
+        return read_crosstab(path, profile, result, structure)
     table = result.table
-    structure = scan_structure(path, [table.sheet])
     table, notes = apply_to_table(path.name, table, structure, profile.hidden_cells)
     if structure.date1904:
         table = table_in_1900_system(table, _date_headings(profile))
@@ -81,11 +88,33 @@ def read_partner_file(
     return table, notes + sheet_notes(structure, table.sheet)
 
 
+def read_with_structure(
+    path: Path, profile: PartnerProfile, settings: Settings
+) -> tuple[ReadResult, WorkbookStructure]:
+    """The read in its child and, meanwhile in a thread of this process, the scan of the
+    workbook's structure (hidden rows and sheets, date system): the scan costs no time of its
+    own. It inflates no more than the guards allow, and stops when the read fails."""
+    budget = ScanBudget(settings.max_uncompressed_bytes)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="structure") as pool:
+        scanning = pool.submit(scan_structure, path, None, budget)
+        try:
+            result = read_within_settings(read_request(path, profile), settings)
+        except BaseException:
+            budget.stop.set()
+            raise
+        try:
+            return result, scanning.result()
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error, ScanStopped):
+            raise FileRejected(
+                f"{path.name} is corrupt: its workbook structure cannot be read; ask the partner "
+                "to save it again and resend it."
+            ) from None
+
+
 def read_crosstab(
-    path: Path, profile: PartnerProfile, result: ReadResult
+    path: Path, profile: PartnerProfile, result: ReadResult, structure: WorkbookStructure
 ) -> tuple[CrosstabTable, tuple[str, ...]]:
     grids = result.details["grids"]
-    structure = scan_structure(path, [name for name, _, _ in grids])
     grids, notes = apply_to_grids(path.name, grids, structure, profile.hidden_cells)
     sheets = [SheetGrid(name, rows, merged=merged) for name, rows, merged in grids]
     table = melt_crosstab(path.name, profile, result.details["choice"], sheets)

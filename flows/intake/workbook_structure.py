@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import threading
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,22 +64,45 @@ class WorkbookStructure:
 NOT_SCANNED = WorkbookStructure()
 
 
-def scan_structure(path: Path, sheets: Iterable[str | None]) -> WorkbookStructure:
+class ScanStopped(Exception):
+    """The scan was asked to stop (the read failed), or inflated more than it may."""
+
+
+@dataclass
+class ScanBudget:
+    """How many bytes the scan may inflate, and a flag the caller sets to stop it early: it
+    runs beside the read, before the read's guards have vouched for the file's sizes."""
+
+    max_bytes: int
+    stop: threading.Event = field(default_factory=threading.Event)
+    used: int = 0
+
+    def spend(self, count: int) -> None:
+        self.used += count
+        if self.used > self.max_bytes or self.stop.is_set():
+            raise ScanStopped
+
+
+def scan_structure(
+    path: Path, sheets: Iterable[str | None] | None = None, budget: ScanBudget | None = None
+) -> WorkbookStructure:
     """The workbook's date system and hidden sheets, and the hidden rows and columns of the
-    sheets named (those the read used)."""
+    sheets named (every sheet when None)."""
     if path.suffix.lower() not in _XLSX:
         return NOT_SCANNED
+    budget = budget or ScanBudget(1 << 62)
     with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml")
-        parts = _sheet_parts(archive, workbook)
+        workbook = _small_part(archive, "xl/workbook.xml", budget)
+        parts = _sheet_parts(archive, workbook, budget)
         properties = _attributes(_WORKBOOK_PR.search(workbook))
         date1904 = properties.get(b"date1904", b"").lower() in _TRUE
-        wanted = {name for name in sheets if name is not None}
+        wanted = set(parts) if sheets is None else {name for name in sheets if name is not None}
+        names = set(archive.namelist())
         scanned = []
         for name, (state, part) in parts.items():
-            if name in wanted and part is not None and part in archive.namelist():
+            if name in wanted and part is not None and part in names:
                 with archive.open(part) as stream:
-                    rows, columns = _hidden_rows_and_columns(stream)
+                    rows, columns = _hidden_rows_and_columns(stream, budget)
                 scanned.append(SheetStructure(name, state, rows, columns))
             elif name in wanted:
                 scanned.append(SheetStructure(name, state))
@@ -93,10 +117,19 @@ def _attributes(tag: re.Match[bytes] | None) -> dict[bytes, bytes]:
     return {key.split(b":")[-1]: value for key, value in _ATTRIBUTE.findall(tag.group(1))}
 
 
-def _sheet_parts(archive: zipfile.ZipFile, workbook: bytes) -> dict[str, tuple[str, str | None]]:
+def _small_part(archive: zipfile.ZipFile, name: str, budget: ScanBudget) -> bytes:
+    """A part read whole (the workbook's list of sheets): its declared size counted first,
+    which also bounds what zipfile will inflate."""
+    budget.spend(archive.getinfo(name).file_size)
+    return archive.read(name)
+
+
+def _sheet_parts(
+    archive: zipfile.ZipFile, workbook: bytes, budget: ScanBudget
+) -> dict[str, tuple[str, str | None]]:
     """Each sheet's name -> (its state, the zip part holding it)."""
     try:
-        rels = archive.read("xl/_rels/workbook.xml.rels")
+        rels = _small_part(archive, "xl/_rels/workbook.xml.rels", budget)
     except KeyError:
         rels = b""
     targets = {}
@@ -117,16 +150,23 @@ def _sheet_parts(archive: zipfile.ZipFile, workbook: bytes) -> dict[str, tuple[s
     return parts
 
 
-def _hidden_rows_and_columns(stream: IO[bytes]) -> tuple[frozenset[int], frozenset[int]]:
+def _hidden_rows_and_columns(
+    stream: IO[bytes], budget: ScanBudget
+) -> tuple[frozenset[int], frozenset[int]]:
     """The rows and columns a sheet part marks hidden, read as a stream in bounded memory."""
     rows: set[int] = set()
     columns: set[int] = set()
     counted = 0  # the last row number seen, for row tags without r= (each is the next row)
-    for block in _blocks(stream):
-        if _HIDDEN_ROW.search(block) is None:  # the usual case: only the last row matters
+    for block in _blocks(stream, budget):
+        # The usual block hides nothing (a plain search, at memory speed, says so): only its
+        # last row's number matters, for a later block whose row tags leave r= out.
+        hides = block.find(b"hidden") >= 0
+        if not hides or _HIDDEN_ROW.search(block) is None:
             counted = _last_row(block, counted)
         else:
             counted = _rows_in(block, counted, rows)
+        if not hides:
+            continue
         for match in _COL.finditer(block):
             attributes = _attributes(match)
             if attributes.get(b"hidden", b"").lower() in _TRUE:
@@ -135,11 +175,12 @@ def _hidden_rows_and_columns(stream: IO[bytes]) -> tuple[frozenset[int], frozens
     return frozenset(rows), frozenset(columns)
 
 
-def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
+def _blocks(stream: IO[bytes], budget: ScanBudget) -> Iterator[bytes]:
     """The part in blocks that each end at a tag's end: no tag is cut in two."""
     carried = b""
     while True:
         chunk = stream.read(_CHUNK)
+        budget.spend(len(chunk))
         if not chunk:
             if carried:
                 yield carried
@@ -148,11 +189,11 @@ def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
         cut = data.rfind(b">") + 1
         if cut == 0 and len(data) > _CARRY:
             cut = len(data) - _CARRY
-        yield data[:cut]
+        block = data[:cut]
+        yield block
         carried = data[cut:]
-        end = _SHEET_DATA_END.search(data[:cut])
-        if end is not None:  # nothing after the cells hides a row or a column
-            return
+        if b"sheetData>" in block and _SHEET_DATA_END.search(block) is not None:
+            return  # nothing after the cells hides a row or a column
 
 
 def _last_row(block: bytes, counted: int) -> int:
