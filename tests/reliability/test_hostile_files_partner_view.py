@@ -35,6 +35,7 @@ from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import (
     CROSSTAB_PROFILE,
     HEADINGS,
+    MONTHS_DOWN_PROFILE,
     RECORDS_PROFILE,
     records,
     write_profile,
@@ -670,6 +671,25 @@ def test_force_names_that_only_look_right_are_refused_and_shown_escaped(
             assert (outcome.status, outcome.reason) == ("rejected", reason), spelling
     assert current_totals(engine) == {}
     assert [row[2] for row in ledger(engine)] == ["rejected"] * len(expected)
+
+
+def test_a_look_alike_force_heading_across_is_shown_escaped(
+    engine: Engine, partner_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    write_profile(partner_settings.partners_dir, "t-x-across", MONTHS_DOWN_PROFILE)
+    rows: list[list[object]] = [
+        ["Month", "Cumbria", "Lanca\u2060shire", "Merseyside"],
+        ["Jul-17", 3, 12, 4],
+    ]
+    with cases.case():
+        path = write_workbook(tmp_path / "across.xlsx", {"Sheet1": rows})
+        outcome = ingest_as(engine, partner_settings, "t-x-across", path)
+        assert outcome.reason == (
+            'across.xlsx: sheet "Sheet1" heading "Lanca\\u2060shire" (cell C1) is not a police '
+            "force area of England and Wales; add the spelling under [values.force_area] in the "
+            "profile, or list it under drop_columns if it is not data."
+        )
+        assert current_totals(engine) == {}
 
 
 def test_folded_spellings_and_listed_look_alikes_are_accepted(

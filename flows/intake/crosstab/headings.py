@@ -17,6 +17,7 @@ import pandas as pd
 from flows.core.errors import FileRejected
 from flows.intake.cell_parsing import parse_months
 from flows.intake.crosstab.regions import subtotal_of
+from flows.intake.force_names import visible
 from flows.intake.profiles import CrosstabShape
 from flows.intake.reading.column_building import blank_cells
 from flows.intake.reading.header_tables import HEADER_SEARCH_ROWS, heading_key
@@ -250,9 +251,8 @@ def _checked(
     column: Column, top: int, shape: CrosstabShape, is_force_area: IsForceArea, place: Place
 ) -> Column:
     """The column with its month read, or why its heading cannot be read."""
-    where = (
-        f'{place.where}heading "{cell_text(column.outer)}" (cell {place.cell(top, column.index)})'
-    )
+    shown = visible(cell_text(column.outer))  # an invisible character made visible
+    where = f'{place.where}heading "{shown}" (cell {place.cell(top, column.index)})'
     if shape.across == "month":
         month = months_of(np.array([column.outer], dtype=object))[0]
         if np.isnat(month):
@@ -262,8 +262,7 @@ def _checked(
             )
         return Column(column.index, column.outer, column.inner, month.astype(date))
     if shape.across == "force_area" and not is_force_area(column.outer):
-        region = subtotal_of(column.outer)
-        if region is not None:  # a region's column adds up its forces': checked, not loaded
+        if (region := subtotal_of(column.outer)) is not None:  # checked, never loaded
             return Column(column.index, column.outer, column.inner, subtotal=region[0])
         raise FileRejected(
             f"{where} is not a police force area of England and Wales; add the spelling under "
