@@ -20,6 +20,7 @@ from flows.intake.crosstab.melted_file import CrosstabTable, crosstab_options, m
 from flows.intake.csv_quotes import check_closed_quotes
 from flows.intake.date_system import months_in_1900_system, table_in_1900_system
 from flows.intake.hidden_cells import apply_to_grids, apply_to_table
+from flows.intake.ods_structure import scan_ods_structure
 from flows.intake.personal_data import check_headings, check_values
 from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable, ReadResult
@@ -96,7 +97,10 @@ def read_with_structure(
     own. It inflates no more than the guards allow, and stops when the read fails."""
     budget = ScanBudget(settings.max_uncompressed_bytes)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="structure") as pool:
-        scanning = pool.submit(scan_structure, path, None, budget)
+        if path.suffix.lower() == ".ods":
+            scanning = pool.submit(scan_ods_structure, path, budget)
+        else:
+            scanning = pool.submit(scan_structure, path, None, budget)
         try:
             result = read_within_settings(read_request(path, profile), settings)
         except BaseException:

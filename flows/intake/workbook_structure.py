@@ -7,8 +7,9 @@ flows.intake.hidden_cells and flows.intake.date_system apply to what was read.
 
 What each format tells:
 - .xlsx/.xlsm: everything here, from xl/workbook.xml and each sheet's part.
-- .ods, .xls: nothing yet (their hidden rows and columns are not detected, and their dates are
-  taken as the cell reader gives them); the sheets' visibility comes from the reader itself.
+- .ods: the same, from content.xml (flows.intake.ods_structure).
+- .xls: nothing yet (its hidden rows and columns are not detected); the sheets' visibility
+  comes from the cell reader itself.
 - .csv: nothing is hidden in a text file.
 """
 
@@ -157,7 +158,7 @@ def _hidden_rows_and_columns(
     rows: set[int] = set()
     columns: set[int] = set()
     counted = 0  # the last row number seen, for row tags without r= (each is the next row)
-    for block in _blocks(stream, budget):
+    for block in part_blocks(stream, budget):
         # The usual block hides nothing (a plain search, at memory speed, says so): only its
         # last row's number matters, for a later block whose row tags leave r= out.
         hides = block.find(b"hidden") >= 0
@@ -175,7 +176,7 @@ def _hidden_rows_and_columns(
     return frozenset(rows), frozenset(columns)
 
 
-def _blocks(stream: IO[bytes], budget: ScanBudget) -> Iterator[bytes]:
+def part_blocks(stream: IO[bytes], budget: ScanBudget) -> Iterator[bytes]:
     """The part in blocks that each end at a tag's end: no tag is cut in two."""
     carried = b""
     while True:

@@ -389,6 +389,78 @@ def test_hidden_crosstab_rows_read_as_the_profile_says(
         ]
 
 
+def ods_crosstab(path: Path, rows: list[list[object]], hidden_rows: set[int]) -> Path:
+    """A minimal OpenDocument spreadsheet, rows hidden as LibreOffice hides them."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, int):
+            return (
+                f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
+        return (
+            '<table:table-cell office:value-type="string">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+
+    collapsed = ' table:visibility="collapse"'
+    body = "".join(
+        f"<table:table-row{collapsed if n in hidden_rows else ''}>"
+        + "".join(map(cell, row))
+        + "</table:table-row>"
+        for n, row in enumerate(rows, 1)
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Data">'
+        '<table:table-column table:number-columns-repeated="4"/>'
+        + body
+        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("content.xml", content)
+    return path
+
+
+def test_hidden_rows_of_an_ods_crosstab_are_refused(
+    engine: Engine, hidden_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    rows: list[list[object]] = [
+        ["Force area", "Jul-17", "Aug-17", "Total"],
+        ["Cumbria", 3, 1, 4],
+        ["Merseyside", 4, 6, 10],
+        ["Lancashire", 12, 15, 27],
+        ["Total", 19, 22, 41],
+    ]
+    with cases.case():
+        path = ods_crosstab(tmp_path / "hidden.ods", rows, {3})
+        outcome = ingest_as(engine, hidden_settings, "t-x-refuse", path)
+        assert outcome.reason == (
+            'hidden.ods has hidden figures (sheet "Data" row 3), which a person reading the file '
+            f"cannot see; {HIDDEN_ADVICE}"
+        )
+        assert current_totals(engine) == {}
+    with cases.case():  # nothing hidden: the same file loads
+        outcome = ingest_as(
+            engine, hidden_settings, "t-x-refuse", ods_crosstab(tmp_path / "shown.ods", rows, set())
+        )
+        assert outcome.status == "accepted", outcome.line()
+        assert current_totals(engine)[("t-x-refuse", JUL, MERSEYSIDE)] == 4
+
+
 def hidden_records(path: Path) -> Path:
     """Five January records; rows 3 and 5 hidden; a hidden sheet of workings beside them."""
     workbook = Workbook()
