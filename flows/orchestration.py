@@ -256,12 +256,12 @@ def publish_edition_artifacts(edition: Edition) -> None:
 @flow(name="ingest_inbox", log_prints=True)
 def ingest_inbox() -> list[dict[str, str]] | State[Any]:
     """Ingest each settled inbox file in its own task run; a rejected file is an outcome."""
-    from flows.intake.inbox import list_waiting_files
+    from flows.intake.inbox import sweep_plan
 
     try:
         settings = load_settings()
         engine = retrying(connect_database, settings)(settings)
-        waiting = list_waiting_files(settings.inbox_dir)
+        waiting = sweep_plan(settings)  # its folders and profiles checked first
         step = retrying(ingest_and_file, settings)
         runs = run_each(
             waiting, file_name, lambda file: step(engine, settings, file, return_state=True)

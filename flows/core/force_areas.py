@@ -6,6 +6,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,8 @@ if TYPE_CHECKING:  # only for types: a report run need not import pandas for a s
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 # Partners often append the organisation type; the area is the same without it.
-_ORGANISATION_SUFFIXES = ("policeservice", "constabulary", "police")
+_ORGANISATION_SUFFIXES = ("police service", "constabulary", "police")
+_LOOSE_SUFFIXES = ("policeservice", "constabulary", "police")
 
 
 @dataclass(frozen=True)
@@ -72,33 +74,92 @@ def region_names() -> tuple[str, ...]:
     return REGION_ORDER
 
 
+def matching_key(value: str) -> str:
+    """The key force names are matched by: case and white space folded, "&" read as "and",
+    and punctuation between words ignored ("Devon & Cornwall", "London, City of",
+    "Dyfed-Powys"); every other character kept as it is, so an invisible character, a
+    punctuation mark inside a word or a look-alike letter makes a different key."""
+    text = value.casefold().replace("&", " and ")
+    spaced = "".join(" " if _is_separator(c) else c for c in text)
+    return " ".join(spaced.split())
+
+
+def _is_separator(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character).startswith("P")
+
+
+def _loose_key(value: str) -> str:
+    """What a force name looks like to a reader: compatibility forms folded (full-width
+    letters), invisible format characters dropped, punctuation and spacing ignored."""
+    text = unicodedata.normalize("NFKC", value)
+    return spelling_key("".join(c for c in text if unicodedata.category(c) != "Cf"))
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A spelling that only looks like a force area's name: which one, and why it is not it."""
+
+    name: str
+    why: str
+
+
 class ForceAreaResolver:
-    """Maps any known spelling (code, official name, alias, profile mapping) to one ONS code."""
+    """Maps a known spelling (code, official name, alias, profile mapping) to one ONS code.
+
+    Spellings match after case and white-space folding (matching_key); anything looser (an
+    invisible character, punctuation inside a word, a Unicode look-alike) does not resolve,
+    and near_miss says which force area it resembles and why it is not taken for it.
+    """
 
     def __init__(self, areas: Iterable[ForceArea], profile_map: Mapping[str, str] | None = None):
         self._by_key: dict[str, str] = {}
+        self._by_loose_key: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         for area in areas:
+            self._names[area.code] = area.name
             for spelling in (area.code, area.name, *area.aliases):
-                self._by_key.setdefault(spelling_key(spelling), area.code)
+                self._by_key.setdefault(matching_key(spelling), area.code)
+                self._by_loose_key.setdefault(_loose_key(spelling), area.code)
         for partner_spelling, canonical in (profile_map or {}).items():
             code = self.resolve(canonical)
             if code is not None:
-                self._by_key[spelling_key(partner_spelling)] = code
+                self._by_key[matching_key(partner_spelling)] = code
+                self._by_loose_key.setdefault(_loose_key(partner_spelling), code)
 
     def resolve(self, value: object) -> str | None:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
-        key = spelling_key(str(value))
+        key = matching_key(str(value))
         if not key:
             return None
         code = self._by_key.get(key)
         if code is None:
             for suffix in _ORGANISATION_SUFFIXES:
-                if key.endswith(suffix) and len(key) > len(suffix):
-                    code = self._by_key.get(key[: -len(suffix)])
+                if key.endswith(" " + suffix):
+                    code = self._by_key.get(key.removesuffix(" " + suffix))
                     if code is not None:
                         break
         return code
+
+    def near_miss(self, value: str) -> NearMiss | None:
+        """The force area an unresolved spelling only looks like, and why it is not taken."""
+        key = _loose_key(value)
+        code = self._by_loose_key.get(key)
+        if code is None:
+            for suffix in _LOOSE_SUFFIXES:
+                if key.endswith(suffix) and len(key) > len(suffix):
+                    code = self._by_loose_key.get(key[: -len(suffix)])
+                    if code is not None:
+                        break
+        if code is None:
+            return None
+        if any(unicodedata.category(c) == "Cf" for c in value):
+            why = "an invisible character"
+        elif unicodedata.normalize("NFKC", value) != value:
+            why = "look-alike Unicode characters"
+        else:
+            why = "punctuation or spacing inside a word"
+        return NearMiss(self._names[code], why)
 
     def resolve_series(self, values: pd.Series) -> pd.Series:
         """Resolve each distinct value once: partner files repeat a few dozen spellings."""

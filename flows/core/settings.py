@@ -37,11 +37,12 @@ class Settings(BaseSettings):
     mail_from: str = "helpline-reporting@localhost"
     recipients_file: Path = Path("deploy/recipients.toml")
     suppression_threshold: int = Field(default=5, ge=2)
-    max_uncompressed_mb: int = Field(default=512, ge=1)
-    # The child process that reads each partner file: above what a 1M-row file needs.
-    read_memory_mb: int = Field(default=2048, ge=256)
-    read_cpu_seconds: int = Field(default=120, ge=1)
-    read_wall_seconds: float = Field(default=600, gt=0)
+    max_uncompressed_mb: int = Field(default=512, ge=1, le=16_384)
+    # The child process that reads each partner file: above what a 1M-row file needs, and
+    # below what would let one hostile file take a server's memory or a day.
+    read_memory_mb: int = Field(default=2048, ge=256, le=65_536)
+    read_cpu_seconds: int = Field(default=120, ge=1, le=86_400)
+    read_wall_seconds: float = Field(default=600, gt=0, le=86_400, allow_inf_nan=False)
     organisation: str = "Helpline Network Analysis Team"
     contact_email: str = EXAMPLE_CONTACT_EMAIL
     # The Prefect flows' first retry delay in seconds, doubled for each later retry.
@@ -54,14 +55,40 @@ class Settings(BaseSettings):
     # The group roles `db init` creates: PREFIX_owner and PREFIX_app (see docs/operations.md).
     role_prefix: str = Field(default="helpline", pattern=r"^[a-z][a-z0-9_]{0,40}$")
 
-    @field_validator("database_url", "alert_webhook_url", mode="before")
+    @field_validator("alert_webhook_url", mode="before")
+    @classmethod
+    def _blank_webhook_means_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("database_url", mode="before")
     @classmethod
     def _blank_url_means_embedded(cls, value: object) -> object:
-        return None if value in ("", None) else value
+        if value in ("", None):
+            return None
+        if isinstance(value, str) and not _well_formed_url(value):
+            # Never quote the value: it holds the password, and a malformed one shows it.
+            raise ValueError(
+                "is not a URL of the form postgresql://user:password@host:port/database; "
+                "percent-encode any @, :, / or % in the user name or password (@ as %40, : as "
+                "%3A, / as %2F, % as %25). The value is not shown, as it holds the password"
+            )
+        return value
 
     @property
     def max_uncompressed_bytes(self) -> int:
         return self.max_uncompressed_mb * 1024 * 1024
+
+
+def _well_formed_url(url: str) -> bool:
+    """Whether the URL parses with one host and a numeric port (a password holding a bare "@"
+    moves part of itself into the host, or a bare ":" into the port)."""
+    from sqlalchemy.engine import make_url  # imported here: most commands never need it
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - any parse failure is the same fault, said one way
+        return False
+    return "@" not in (parsed.host or "")
 
 
 def load_settings() -> Settings:
@@ -71,7 +98,8 @@ def load_settings() -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         name = "HELPLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        raise ConfigurationError(f"{name}: {first['msg']}.") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"{name}: {message}.") from None
 
 
 def uses_example_contact(settings: Settings) -> bool:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +17,17 @@ from flows.core.file_names import fitted_name
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
 from flows.intake.inbox_claims import claim_file
-from flows.intake.ingest import ingest_file
+from flows.intake.ingest import ingest_snapshot, snapshot_folder
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import PARTNER_ID, find_profile
+from flows.intake.snapshot import Snapshot, file_snapshot
+from flows.intake.sweep_checks import (
+    RESERVED_FOLDERS,
+    check_sweep_folders,
+    check_sweep_profiles,
+)
 
 log = logging.getLogger(__name__)
-RESERVED_FOLDERS = {"processed", "rejected"}
 NAME_MAX = 255  # bytes in one file name on the usual file systems
 # Names that office software and browsers give files that are still being written.
 _TEMPORARY_PREFIXES = ("~$", ".", "~")
@@ -53,51 +57,57 @@ def is_settled(path: Path, settle_seconds: float = SETTLE_SECONDS) -> bool:
 
 
 def list_waiting_files(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[WaitingFile]:
-    """Files ready to ingest, oldest first; symlinks and anything outside the inbox ignored."""
+    """Files ready to ingest, oldest first; anything outside the inbox ignored, and entries
+    that are not regular files (symlinks, FIFOs, folders, devices) left where they are, with
+    one warning per sweep naming them."""
     if not inbox.is_dir():
         return []
     root = inbox.resolve()
     waiting: list[tuple[float, str, WaitingFile]] = []
+    irregular: list[str] = []
     for folder in sorted(inbox.iterdir()):
         if folder.name in RESERVED_FOLDERS or not folder.is_dir() or folder.is_symlink():
             continue
         if not PARTNER_ID.match(folder.name):
             continue
         for path in sorted(folder.iterdir()):
-            if path.is_symlink() or not path.is_file() or is_temporary(path):
+            if is_temporary(path):
+                continue
+            kind = irregular_kind(path)
+            if kind is not None:
+                irregular.append(f"{clean_text(folder.name)}/{clean_text(path.name)} ({kind})")
                 continue
             if path.resolve().parent != root / folder.name:
                 continue
             if not is_settled(path, settle_seconds):
                 continue
             waiting.append((path.stat().st_mtime, path.name, WaitingFile(folder.name, path)))
+    if irregular:
+        log.warning(
+            "Left in the inbox, not regular files: %s; replace each with the file itself, or "
+            "remove it.",
+            ", ".join(irregular),
+        )
     return [item for _, _, item in sorted(waiting)]
 
 
-def check_sweep_folders(settings: Settings) -> None:
-    """Before any file is touched: the folders a sweep writes to can be written.
-
-    An unwritable output or inbox folder is a configuration fault: the sweep stops at once and
-    every file stays where it is, rather than each file failing in turn.
-    """
-    inbox = settings.inbox_dir
-    filing = [inbox / name for name in sorted(RESERVED_FOLDERS) if (inbox / name).is_dir()]
-    for folder in (settings.output_dir / "feedback", inbox, *filing):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, probe = tempfile.mkstemp(prefix=".helpline-write-check-", dir=folder)
-            os.close(handle)
-            Path(probe).unlink()
-        except OSError as error:
-            setting = (
-                "HELPLINE_OUTPUT_DIR"
-                if folder.is_relative_to(settings.output_dir)
-                else "HELPLINE_INBOX_DIR"
-            )
-            raise ConfigurationError(
-                f"Cannot write to {clean_text(str(folder))} ({error.strerror or error}): choose a "
-                f"writable {setting}; no file was moved."
-            ) from None
+def irregular_kind(path: Path) -> str | None:
+    """What an inbox entry is when it is not a regular file (None when it is one)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:  # gone meanwhile: nothing to say
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a device"
 
 
 def file_away(path: Path, destination: Path, feedback: Path | None) -> Path:
@@ -182,7 +192,7 @@ class SweepResult:
 def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> SweepResult:
     """Ingest one waiting file and file it under processed/ or rejected/ with its feedback.
 
-    Anything the file's content causes rejects this file only (ingest_file sees to that), so the
+    Anything the file's content causes rejects this file only (ingest_snapshot sees to that), so the
     sweep goes on with the next; a configuration fault or an outage is raised to stop or retry.
     """
     name = clean_text(waiting.path.name)
@@ -194,11 +204,48 @@ def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> Swee
     with claim_file(engine, f"{waiting.partner_id}/{waiting.path.name}", waiting.path) as claimed:
         if not claimed:
             return SweepResult(waiting.partner_id, name, None, taken_by_another_sweep=True)
-        outcome = ingest_file(engine, settings, profile, waiting.path)
-        folder = "rejected" if outcome.status == "rejected" else "processed"
-        inbox = settings.inbox_dir
-        file_away(waiting.path, inbox / folder / waiting.partner_id, outcome.feedback_path)
+        with file_snapshot(waiting.path, snapshot_folder(settings)) as snapshot:
+            outcome = ingest_snapshot(engine, settings, profile, snapshot)
+            folder = settings.inbox_dir / (
+                "rejected" if outcome.status == "rejected" else "processed"
+            )
+            file_snapshot_away(snapshot, folder / waiting.partner_id, outcome.feedback_path)
     return SweepResult(waiting.partner_id, name, outcome, outcome.reason)
+
+
+def file_snapshot_away(snapshot: Snapshot, destination: Path, feedback: Path | None) -> Path:
+    """File the bytes that were ingested (the snapshot), then remove the original from the
+    inbox, unless it was replaced or rewritten meanwhile: that is a new file, left in the
+    inbox for the next sweep rather than filed under the old file's outcome."""
+    if not snapshot.taken:  # never opened (gone, or not readable): file it as it is, if here
+        return file_away(snapshot.origin, destination, feedback)
+    filed = file_away(snapshot.path, destination, feedback)
+    if snapshot.origin_unchanged():
+        try:
+            snapshot.origin.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise ConfigurationError(
+                f"Cannot remove {clean_text(snapshot.origin.name)} from the inbox after filing "
+                f"it ({error.strerror or error}): choose a writable HELPLINE_INBOX_DIR."
+            ) from None
+    else:
+        log.warning(
+            "%s changed while it was being ingested; the new version is left in the inbox for "
+            "the next sweep.",
+            clean_text(snapshot.origin.name),
+        )
+    return filed
+
+
+def sweep_plan(settings: Settings, settle_seconds: float = SETTLE_SECONDS) -> list[WaitingFile]:
+    """The files a sweep takes, oldest first, once its folders and profiles are known good."""
+    waiting = list_waiting_files(settings.inbox_dir, settle_seconds)
+    if waiting:
+        check_sweep_folders(settings)
+        check_sweep_profiles(settings, (item.partner_id for item in waiting))
+    return waiting
 
 
 def sweep_inbox(
@@ -209,10 +256,7 @@ def sweep_inbox(
 ) -> list[SweepResult]:
     """Every settled file, oldest first; one result (and one line said) per file."""
     results = []
-    waiting_files = list_waiting_files(settings.inbox_dir, settle_seconds)
-    if waiting_files:
-        check_sweep_folders(settings)
-    for waiting in waiting_files:
+    for waiting in sweep_plan(settings, settle_seconds):
         result = sweep_file(engine, settings, waiting)
         say(result.line())
         results.append(result)

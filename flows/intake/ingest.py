@@ -21,21 +21,24 @@ from flows.core.errors import (
     FileRejected,
     HelplineError,
     Interrupted,
-    save_traceback,
 )
 from flows.core.file_names import fitted_name
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text, shortened
 from flows.core.settings import Settings
 from flows.intake.feedback import write_feedback_report
+from flows.intake.file_faults import is_file_fault, unexpected_reason
+from flows.intake.force_names import explain_force_names
+from flows.intake.hidden_cells import totals_explained
 from flows.intake.normalise import normalise
 from flows.intake.outcome import IngestOutcome
-from flows.intake.partner_file import file_sha256, read_partner_file
+from flows.intake.partner_file import read_partner_file
 from flows.intake.partner_totals import check_partner_totals
 from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable
 from flows.intake.reading.contained_read import prepare_reader
 from flows.intake.reading.header_tables import RawTable
+from flows.intake.snapshot import Snapshot, file_snapshot
 from flows.intake.validation import ValidationReport, rows_to_keep, validate_file
 from flows.ledger.loading import load_submission, refs_loaded_elsewhere, staging_frame
 from flows.ledger.submissions import LedgerEntry, earlier_copy, record_duplicate, record_rejection
@@ -51,7 +54,26 @@ def ingest_file(
     path: Path,
     on_stage: Stage | None = None,
 ) -> IngestOutcome:
-    """Read, validate and load one file; on_stage hears each step's name (for progress bars).
+    """Read, validate and load one file through its private snapshot (flows.intake.snapshot);
+    on_stage hears each step's name (for progress bars)."""
+    prepare_reader()  # the reader's process starts while the file is copied and hashed
+    with file_snapshot(path, snapshot_folder(settings)) as snapshot:
+        return ingest_snapshot(engine, settings, profile, snapshot, on_stage)
+
+
+def snapshot_folder(settings: Settings) -> Path:
+    """Where partner files are copied while they are ingested: private, under the state folder."""
+    return settings.state_dir / "snapshots"
+
+
+def ingest_snapshot(
+    engine: Engine,
+    settings: Settings,
+    profile: PartnerProfile,
+    snapshot: Snapshot,
+    on_stage: Stage | None = None,
+) -> IngestOutcome:
+    """Read, validate and load one file's snapshot: the ledger's hash is the snapshot's.
 
     Whatever the file's content makes a step do, only that file is rejected: a FileRejected,
     and also an unexpected error or a reader panic before the load commits (it is the file that
@@ -59,10 +81,9 @@ def ingest_file(
     becomes Interrupted, which says whether the file was loaded.
     """
     progress = _Progress(on_stage or _quietly)
-    prepare_reader()  # the reader's process starts while the file is hashed and looked up
-    entry = receive_file(path, profile)
+    entry = receive_file(snapshot, profile)
     try:
-        return _ingest(engine, settings, profile, path, entry, progress)
+        return _ingest(engine, settings, profile, snapshot.path, entry, progress)
     except KeyboardInterrupt:
         raise Interrupted(entry.file_name, loaded=progress.committed) from None
     except FileRejected as rejection:
@@ -78,7 +99,7 @@ def ingest_file(
 
 
 class _Progress:
-    """The stage reached, told to the caller; after `writing feedback` the load has committed."""
+    """The stage reached, told to the caller; at `loaded` the load has committed."""
 
     def __init__(self, listener: Stage) -> None:
         self.listener = listener
@@ -89,7 +110,7 @@ class _Progress:
         self.listener(stage)
 
 
-COMMITTED_STAGE = "writing feedback"
+COMMITTED_STAGE = "loaded"
 
 
 def _ingest(
@@ -105,16 +126,20 @@ def _ingest(
         return skip_duplicate(engine, entry, earlier)
     try:
         stage("reading")
-        raw = read_partner_file(path, profile, settings)  # guards, read, clean, personal data
+        raw, notes = read_partner_file(path, profile, settings)  # guards, read, clean, ...
         normalised = normalise_file(engine, raw, profile)
     except FileRejected as rejection:
         return reject_file(engine, settings, entry, rejection.message)
     stage("validating")
-    report = check_partner_totals(validate_file(normalised, profile), raw)
+    resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
+    report = explain_force_names(validate_file(normalised, profile), resolver)
+    report = check_partner_totals(report, raw)
+    report = replace(report, notes=report.notes + notes)
     entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
     keep = rows_to_keep(normalised, report, profile)
     if keep is None:
-        return reject_file(engine, settings, entry, report.first_reason(), report)
+        reason = totals_explained(report.first_reason(), notes)
+        return reject_file(engine, settings, entry, reason, report)
     stage("loading")
     return load_file(engine, settings, entry, normalised, keep, report, stage)
 
@@ -123,33 +148,13 @@ def _quietly(_stage: str) -> None:
     return None
 
 
-def is_file_fault(error: BaseException) -> bool:
-    """An error a file's content can cause: any Exception, or a reader's Rust panic (which
-    derives from BaseException); never an exit, a generator closing or an interrupt."""
-    if isinstance(error, Exception):
-        return True
-    return type(error).__name__ == "PanicException"
-
-
-def unexpected_reason(settings: Settings, error: BaseException) -> str:
-    """One line for the ledger and the feedback; the traceback kept under the state folder."""
-    details = save_traceback(error, settings.state_dir / "errors")
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    where = f"; details in {details}" if details is not None else ""
-    return (
-        f"could not be processed ({type(error).__name__}: {shortened(text, 200)}); ask the "
-        f"partner to save it again with only the contact table, and report it if it recurs{where}"
+def receive_file(snapshot: Snapshot, profile: PartnerProfile) -> LedgerEntry:
+    """The ledger's view of a file before it is read: its snapshot's fingerprint (zeros when the
+    file could not be opened: the read says why) and its (clean) name."""
+    name = clean_text(snapshot.origin.name)  # a file name, like a cell, can hold control chars
+    return LedgerEntry(
+        profile.id, snapshot.sha256, name, profile.layout, rows_read=0, status="rejected"
     )
-
-
-def receive_file(path: Path, profile: PartnerProfile) -> LedgerEntry:
-    """The ledger's view of a file before it is read: its fingerprint and its (clean) name."""
-    try:
-        sha256 = file_sha256(path)
-    except OSError:  # gone (e.g. moved by an inbox sweep) or unreadable: the read says which
-        sha256 = "0" * 64
-    name = clean_text(path.name)  # a file name, like a cell, can hold control characters
-    return LedgerEntry(profile.id, sha256, name, profile.layout, rows_read=0, status="rejected")
 
 
 def skip_duplicate(engine: Engine, entry: LedgerEntry, earlier: int) -> IngestOutcome:
@@ -189,18 +194,20 @@ def reject_file(
     reason: str,
     report: ValidationReport | None = None,
 ) -> IngestOutcome:
+    """The feedback report first, then the ledger row: a report that cannot be written (a full
+    disk) records nothing, so the retried file gets one ledger row, not one per attempt."""
     reason = shortened(clean_text(reason), MAX_REASON_CHARACTERS)  # may quote partner text
-    submission_id = record_rejection(engine, entry, reason)
     outcome = IngestOutcome(
         entry.file_name,
         entry.partner_id,
         "rejected",
         entry.rows_read,
         reason=reason,
-        submission_id=submission_id,
         validation=report,
     )
-    return write_feedback(settings, outcome, entry.sha256)
+    written = write_feedback(settings, outcome, entry.sha256)
+    submission_id = record_rejection(engine, entry, reason)
+    return replace(written, submission_id=submission_id)
 
 
 def load_file(
@@ -212,7 +219,10 @@ def load_file(
     report: ValidationReport,
     stage: Stage = _quietly,
 ) -> IngestOutcome:
-    """Load the rows to keep; the file replaces this partner's data for the months it covers."""
+    """Load the rows to keep; the file replaces this partner's data for the months it covers.
+
+    The feedback report is written before the load commits (it names no submission): a report
+    that cannot be written leaves the database and the ledger as they were."""
     months = normalised.frame.loc[keep, "month"]
     entry = replace(
         entry,
@@ -222,16 +232,6 @@ def load_file(
         first_month=months.min().date(),
         last_month=months.max().date(),
     )
-    held_back = sorted((row, fail.rule) for fail in report.failures for row in fail.source_rows)
-    try:
-        result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
-    except FileRejected as refusal:  # a value the database cannot hold: the file's own fault
-        return reject_file(engine, settings, entry, refusal.message, report)
-    stage(COMMITTED_STAGE)
-    if result.status == "duplicate":  # the same bytes arrived by another route meanwhile
-        return IngestOutcome(
-            entry.file_name, entry.partner_id, "duplicate", reason=str(result.duplicate_of)
-        )
     outcome = IngestOutcome(
         entry.file_name,
         entry.partner_id,
@@ -241,11 +241,26 @@ def load_file(
         entry.rows_quarantined,
         entry.first_month,
         entry.last_month,
-        result.replaced_months,
-        submission_id=result.submission_id,
         validation=report,
     )
-    return write_feedback(settings, outcome, entry.sha256)
+    outcome = write_feedback(settings, outcome, entry.sha256)
+    held_back = sorted((row, fail.rule) for fail in report.failures for row in fail.source_rows)
+    try:
+        result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
+    except FileRejected as refusal:  # a value the database cannot hold: the file's own fault
+        return reject_file(engine, settings, entry, refusal.message, report)
+    except BaseException:
+        _remove(outcome.feedback_path)  # it would say "Accepted" of a file that was not loaded
+        raise
+    stage(COMMITTED_STAGE)
+    if result.status == "duplicate":  # the same bytes arrived by another route meanwhile
+        _remove(outcome.feedback_path)
+        return IngestOutcome(
+            entry.file_name, entry.partner_id, "duplicate", reason=str(result.duplicate_of)
+        )
+    return replace(
+        outcome, replaced_months=result.replaced_months, submission_id=result.submission_id
+    )
 
 
 def feedback_path(settings: Settings, outcome: IngestOutcome, sha256: str) -> Path:
@@ -255,13 +270,25 @@ def feedback_path(settings: Settings, outcome: IngestOutcome, sha256: str) -> Pa
 
 
 def write_feedback(settings: Settings, outcome: IngestOutcome, sha256: str) -> IngestOutcome:
+    """The report, or one line saying the machine could not write it (a full disk, a read-only
+    folder): a fault of ours, not the file's, raised before anything is recorded."""
     path = feedback_path(settings, outcome, sha256)
     folder = path.parent
     try:
         path = write_feedback_report(outcome, path)
-    except OSError as error:  # the outcome stands (it is in the ledger); say both in one line
+    except OSError as error:
+        _remove(path)  # a half-written workbook would not open
         raise ConfigurationError(
-            f"{outcome.line()}; but its feedback report could not be written to {folder} "
-            f"({error.strerror or error}): choose a writable HELPLINE_OUTPUT_DIR."
+            f"{outcome.file_name}: nothing loaded or recorded: its feedback report could not be "
+            f"written to {clean_text(str(folder))} ({error.strerror or error}): free some space "
+            "or choose a writable HELPLINE_OUTPUT_DIR, then ingest the file again."
         ) from None
     return replace(outcome, feedback_path=path)
+
+
+def _remove(path: Path | None) -> None:
+    try:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    except OSError:  # the report is a courtesy; the outcome stands without it
+        return

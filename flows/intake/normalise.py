@@ -84,8 +84,11 @@ def display_text(column: CellColumn) -> pa.Array:
 
 
 def reference_text(column: CellColumn) -> pd.Series:
-    """References as trimmed text; a reference typed as a number loses the spreadsheet's '.0'."""
+    """References as trimmed text in Unicode's composed form (NFC: "é" typed as e and an accent
+    is the same reference as "é"); a reference typed as a number loses the spreadsheet's '.0'."""
     stripped = pc.utf8_trim_whitespace(display_text(column))
+    if not pc.all(pc.string_is_ascii(stripped)).as_py():  # the usual case needs no pass
+        stripped = pc.utf8_normalize(stripped, form="NFC")
     empty = pc.equal(pc.utf8_length(stripped), pa.scalar(0, pa.int64()))
     return text_series(pc.if_else(empty, pa.scalar(None, stripped.type), stripped))
 

@@ -1,4 +1,4 @@
-"""A partner file's first steps: its fingerprint, the read in a contained child, and the
+"""A partner file's first steps: the read in a contained child, and the
 personal-data checks on what it holds.
 
 The read runs in a child process with limits (flows.intake.reading.contained_read); partner
@@ -7,26 +7,31 @@ is safe to store and show."""
 
 from __future__ import annotations
 
-import hashlib
+import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from flows.core.errors import FileRejected
 from flows.core.settings import Settings
-from flows.intake.crosstab.melted_file import CrosstabTable, crosstab_options, melt_grids
+from flows.intake.crosstab.melt import SheetGrid
+from flows.intake.crosstab.melted_file import CrosstabTable, crosstab_options, melt_crosstab
+from flows.intake.csv_quotes import check_closed_quotes
+from flows.intake.date_system import months_in_1900_system, table_in_1900_system
+from flows.intake.hidden_cells import apply_to_grids, apply_to_table
+from flows.intake.ods_structure import scan_ods_structure
 from flows.intake.personal_data import check_headings, check_values
 from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable, ReadResult
 from flows.intake.reading.contained_read import read_in_child
 from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+from flows.intake.workbook_structure import (
+    ScanBudget,
+    ScanStopped,
+    WorkbookStructure,
+    scan_structure,
+)
 
 
 def read_request(path: Path, profile: PartnerProfile) -> ReadRequest:
@@ -62,16 +67,82 @@ def read_within_settings(request: ReadRequest, settings: Settings) -> ReadResult
 
 def read_partner_file(
     path: Path, profile: PartnerProfile, settings: Settings
-) -> CellTable | CrosstabTable:
-    """Guards, the read and the first cleaning (in the child), then the personal-data checks:
-    any failure is FileRejected (a profile that does not fit the file: ConfigurationError)."""
+) -> tuple[CellTable | CrosstabTable, tuple[str, ...]]:
+    """Guards, the read and the first cleaning (in the child), the workbook's structure applied
+    (hidden figures, the 1904 date system), then the personal-data checks: any failure is
+    FileRejected (a profile that does not fit the file: ConfigurationError). With the table,
+    the notes the feedback report adds (e.g. hidden figures read or left out)."""
     if not path.is_file():
         raise FileRejected(f"{path.name}: no such file.")
-    result = read_within_settings(read_request(path, profile), settings)
+    result, structure = read_with_structure(path, profile, settings)
     if profile.layout == "crosstab":  # its grids melted into counts rows
-        return melt_grids(path.name, profile, result)
+        return read_crosstab(path, profile, result, structure)
     table = result.table
+    table, notes = apply_to_table(path.name, table, structure, profile.hidden_cells)
+    if structure.date1904:
+        table = table_in_1900_system(table, _date_headings(profile))
+    if path.suffix.lower() == ".csv":
+        check_closed_quotes(path, table)
     check_headings(path.name, table.headings, profile.wanted_headings, profile.drop_columns)
     mapped = dict.fromkeys(profile.columns.values())  # two roles may share a heading
     check_values(path.name, {h: table.columns[h] for h in mapped}, table.row_numbers)
-    return table
+    return table, notes + sheet_notes(structure, table.sheet)
+
+
+def read_with_structure(
+    path: Path, profile: PartnerProfile, settings: Settings
+) -> tuple[ReadResult, WorkbookStructure]:
+    """The read in its child and, meanwhile in a thread of this process, the scan of the
+    workbook's structure (hidden rows and sheets, date system): the scan costs no time of its
+    own. It inflates no more than the guards allow, and stops when the read fails."""
+    budget = ScanBudget(settings.max_uncompressed_bytes)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="structure") as pool:
+        if path.suffix.lower() == ".ods":
+            scanning = pool.submit(scan_ods_structure, path, budget)
+        else:
+            scanning = pool.submit(scan_structure, path, None, budget)
+        try:
+            result = read_within_settings(read_request(path, profile), settings)
+        except BaseException:
+            budget.stop.set()
+            raise
+        try:
+            return result, scanning.result()
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error, ScanStopped):
+            raise FileRejected(
+                f"{path.name} is corrupt: its workbook structure cannot be read; ask the partner "
+                "to save it again and resend it."
+            ) from None
+
+
+def read_crosstab(
+    path: Path, profile: PartnerProfile, result: ReadResult, structure: WorkbookStructure
+) -> tuple[CrosstabTable, tuple[str, ...]]:
+    grids = result.details["grids"]
+    grids, notes = apply_to_grids(path.name, grids, structure, profile.hidden_cells)
+    sheets = [SheetGrid(name, rows, merged=merged) for name, rows, merged in grids]
+    table = melt_crosstab(path.name, profile, result.details["choice"], sheets)
+    if structure.date1904:
+        month = profile.table_columns["month"]
+        frame = table.frame.copy()
+        frame[month] = months_in_1900_system(frame[month])
+        table = replace(table, frame=frame)
+    return table, notes
+
+
+def _date_headings(profile: PartnerProfile) -> list[str]:
+    return [profile.columns[role] for role in ("contact_date", "month") if role in profile.columns]
+
+
+def sheet_notes(structure: WorkbookStructure, read: str | None) -> tuple[str, ...]:
+    """The hidden sheets of a workbook, for the feedback: the one read (the profile named it)
+    and those left out."""
+    notes = []
+    if read in structure.hidden_sheets:
+        notes.append(
+            f'Sheet "{read}" is hidden in the workbook; it was read as the profile names it.'
+        )
+    others = [f'"{name}"' for name in structure.hidden_sheets if name != read]
+    if others:
+        notes.append(f"Hidden sheets not read: {', '.join(others)}.")
+    return tuple(notes)

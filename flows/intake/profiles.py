@@ -28,6 +28,10 @@ CROSSTAB_TABLE_COLUMNS = {
 # force area of England and Wales, and the Total columns beside them.
 MAX_MONTHS = 360
 FORCE_AREAS = 43
+# A heading row below Excel's last row, or more rows than a file this product reads can hold,
+# is a typing mistake in the profile, said when it is loaded rather than blamed on a file.
+LAST_SHEET_ROW = 1_048_576
+MAX_ROWS = 50_000_000
 
 
 class ValueMaps(BaseModel):
@@ -91,7 +95,10 @@ class PartnerProfile(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     values: ValueMaps = Field(default_factory=ValueMaps)
     drop_columns: tuple[str, ...] = ()
-    max_rows: int = Field(default=5_000_000, ge=1)
+    max_rows: int = Field(default=5_000_000, ge=1, le=MAX_ROWS)
+    # Hidden rows and columns holding figures: refuse the file (the default), read only what
+    # is visible, or include them; the feedback report says which (flows.intake.hidden_cells).
+    hidden_cells: Literal["refuse", "visible", "include"] = "refuse"
 
     @field_validator("id")
     @classmethod
@@ -104,8 +111,8 @@ class PartnerProfile(BaseModel):
     @field_validator("header_row")
     @classmethod
     def _positive_row(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 1:
-            raise ValueError("must be 'auto' or a row number from 1")
+        if isinstance(value, int) and not 1 <= value <= LAST_SHEET_ROW:
+            raise ValueError(f"must be 'auto' or a row number from 1 to {LAST_SHEET_ROW:,}")
         return value
 
     @field_validator("encoding")
@@ -114,9 +121,13 @@ class PartnerProfile(BaseModel):
         import codecs
 
         try:
-            codecs.lookup(value)
+            text_encoding = codecs.lookup(value)._is_text_encoding
         except LookupError:
-            raise ValueError(f"{value!r} is not a text encoding Python knows") from None
+            text_encoding = False
+        if not text_encoding:  # "hex" and "rot13" are codecs, but of bytes to bytes
+            raise ValueError(
+                f"{value!r} is not a text encoding; use one such as utf-8, cp1252 or latin-1"
+            )
         return value
 
     @model_validator(mode="after")

@@ -37,6 +37,7 @@ class RuleFailure:
     # Set for rules whose examples are whole sentences in the partner's terms: the reason
     # quotes them and ends with this advice.
     advice: str | None = None
+    fix: str | None = None  # what to do, said after the rows (every rule of a suite has one)
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,15 @@ class ValidationReport:
             extra = failure.rows_affected - min(3, len(failure.examples))
             said += f"; and {extra} more" if extra > 0 else ""
             return f"{said}; {failure.advice}{tail}"
+        fix = f"; {failure.fix}" if failure.fix else ""
+        if not failure.source_rows:  # a rule of the whole file: a missing column, or the
+            # number of rows (the one rule with no role), whose count is the file's rows
+            held = f", and it holds {failure.rows_affected:,}" if failure.role is None else ""
+            return f"{failure.rule}{held}{fix}{tail}"
         listed = list(dict.fromkeys(row for row, _ in failure.examples))  # a crosstab row has
         rows = ", ".join(str(row) for row in listed[:3])  # several figures, one row number
         where = f" (rows {rows}{', ...' if failure.rows_affected > 3 else ''})" if rows else ""
-        return f"{failure.rule} on {failure.rows_affected} row(s){where}{tail}"
+        return f"{failure.rule} on {failure.rows_affected} row(s){where}{fix}{tail}"
 
 
 def load_suite(name: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,7 +180,8 @@ def _failure(
     count = int(details.get("unexpected_count") or len(rows) or 0)
     if not rows and outcome.expectation_config.type == "expect_table_row_count_to_be_between":
         count = int(details.get("observed_value") or 0)
-    return RuleFailure(rule, role, count, rows, examples, bool(meta.get("rejects_file")), advice)
+    rejects = bool(meta.get("rejects_file"))
+    return RuleFailure(rule, role, count, rows, examples, rejects, advice, meta.get("fix"))
 
 
 def _example(raw: PartnerCells | pd.Series, position: int, width: int = 80) -> str:

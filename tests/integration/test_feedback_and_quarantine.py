@@ -39,7 +39,7 @@ def test_unknown_force_area_on_three_rows_is_reported_by_partner_row_numbers(
     assert outcome.status == "rejected"
     assert outcome.reason == (
         "Police force is not a police force area of England and Wales (add the spelling to the "
-        "profile's [values.force_area]) on 2 row(s) (rows 5, 7)"
+        "profile's [values.force_area]) on 2 row(s) (rows 5, 7); ask the partner to correct them"
     )
     assert outcome.feedback_path is not None
     report = problems(outcome.feedback_path)

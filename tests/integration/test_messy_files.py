@@ -319,7 +319,8 @@ CASES = [
         "XML entity declarations",
         entity_expansion,
         "entities.xlsx: rejected: entities.xlsx contains an XML document type declaration "
-        "(xl/workbook.xml), which workbooks never need; refused.",
+        "(xl/workbook.xml), which workbooks never need, so it was not opened; ask the partner "
+        "to save it again from their spreadsheet program.",
     ),
     Case(
         "personal data column",
@@ -341,22 +342,26 @@ CASES = [
         "future contact date",
         xlsx([["R1", D1, "Lancashire", "Child"], ["R2", datetime(2099, 1, 1), "GMP", "YP"]]),
         "contacts.xlsx: rejected: Date of contact is before 1 January 2000 or in the future on "
-        "1 row(s) (rows 3)",
+        "1 row(s) (rows 3); ask the partner to correct these dates",
     ),
     Case(
         "unparseable date",
         xlsx([["R1", "soon", "Lancashire", "Child"]]),
-        "contacts.xlsx: rejected: Date of contact is blank or not a date on 1 row(s) (rows 2)",
+        "contacts.xlsx: rejected: Date of contact is blank or not a date on 1 row(s) (rows 2)"
+        "; ask the partner to give each contact its date, e.g. 03/01/2018",
     ),
     Case(
         "duplicate reference",
         xlsx([["R1", D1, "Lancashire", "Child"], ["R1", D2, "GMP", "YP"]]),
-        "contacts.xlsx: rejected: Ref appears more than once in the file on 2 row(s) (rows 2, 3)",
+        "contacts.xlsx: rejected: Ref appears more than once in the file on 2 row(s) (rows 2, 3)"
+        "; ask the partner to give each contact its own reference, or to remove the repeated "
+        "rows",
     ),
     Case(
         "negative count",
         xlsx([["Jul-17", "Lancashire", -3]], headings=["Month", "Force", "Contacts"]),
-        "contacts.xlsx: rejected: Contacts is negative or implausibly large on 1 row(s) (rows 2)",
+        "contacts.xlsx: rejected: Contacts is negative or implausibly large on 1 row(s) (rows 2)"
+        "; ask the partner to correct these counts",
         partner="t-counts",
     ),
 ]
@@ -567,7 +572,8 @@ CROSSTAB_CASES = [
             {"Referrals": [["", "Jul-17", "Aug-17"], ["Lancashire", 12, 1], ["Atlantis", 1, 2]]},
         ),
         "crosstab.xlsx: rejected: Force area is not a police force area of England and Wales "
-        "(add the spelling to the profile's [values.force_area]) on 1 row(s) (rows 3)",
+        "(add the spelling to the profile's [values.force_area]) on 1 row(s) (rows 3); ask the "
+        "partner to correct them",
         partner="t-x-down",
     ),
 ]

@@ -19,8 +19,8 @@ from flows.core.periods import Period
 from flows.core.scope import Scope
 from flows.core.settings import Settings
 from flows.demo import write_demo_files
-from tests.support import independent_audit
 from tests.integration.test_release import read_back, region_map
+from tests.support import independent_audit
 
 pytestmark = pytest.mark.integration
 PERIOD = Period(2018, 1)

@@ -404,7 +404,8 @@ def test_ingest_with_an_unwritable_output_folder(
     capsys: pytest.CaptureFixture[str],
     cases: CaseLog,
 ) -> None:
-    """The file loads, but its feedback report cannot be written: said in one line, exit 1."""
+    """The feedback report cannot be written: one line, exit 1, nothing loaded or recorded, so
+    the file ingested again later gets its one ledger row and its report."""
     cli_environment(partner_settings, monkeypatch)
     path = write_xlsx(tmp_path / "feb.xlsx", records("F", date(2018, 2, 1), "Lancs", 5))
     with read_only_folder(tmp_path) as folder:
@@ -414,17 +415,21 @@ def test_ingest_with_an_unwritable_output_folder(
             assert result.code == 1, result
             line = one_line(result.text)
             assert line.startswith(
-                "error: feb.xlsx: accepted, 5 rows, months Feb 2018 to Feb 2018 (submission 1); "
-                f"but its feedback report could not be written to {folder}/output/feedback/"
-                "t-records ("
+                "error: feb.xlsx: nothing loaded or recorded: its feedback report could not be "
+                f"written to {folder}/output/feedback/t-records ("
             ), line
-            assert line.endswith("): choose a writable HELPLINE_OUTPUT_DIR."), line
+            assert line.endswith(
+                "): free some space or choose a writable HELPLINE_OUTPUT_DIR, then ingest the "
+                "file again."
+            ), line
             assert os.listdir(folder) == []
-    assert current_totals(engine) == {("t-records", date(2018, 2, 1), LANCASHIRE): 5}
-    with cases.case():  # with somewhere to write, the same file is a duplicate, with its report
+    assert current_totals(engine) == {}
+    assert ledger(engine) == []
+    with cases.case():  # with somewhere to write, the same file loads, with its report
         monkeypatch.setenv("HELPLINE_OUTPUT_DIR", str(partner_settings.output_dir))
         result = run_main(["ingest", "--partner", "t-records", str(path)], capsys)
         assert (result.code, one_line(result.text)) == (
             0,
-            "feb.xlsx: skipped, duplicate of submission 1",
+            "feb.xlsx: accepted, 5 rows, months Feb 2018 to Feb 2018 (submission 1)",
         )
+    assert current_totals(engine) == {("t-records", date(2018, 2, 1), LANCASHIRE): 5}

@@ -191,6 +191,7 @@ def test_sql_metacharacters_in_every_partner_value_and_profile_field(
         assert outcome.reason == (
             "Force'); DELETE FROM helpline.force_areas; -- is not a police force area of England "
             "and Wales (add the spelling to the profile's [values.force_area]) on 1 row(s) (rows 2)"
+            "; ask the partner to correct them"
         )
         assert table_names(engine) == tables
         with engine.connect() as connection:
@@ -527,7 +528,8 @@ def test_xml_entity_declarations_are_refused(
             outcome = rejected_quickly(engine, partner_settings, path)
             assert outcome.reason == (
                 f"{path.name} contains an XML document type declaration ({part}), which "
-                "workbooks never need; refused."
+                "workbooks never need, so it was not opened; ask the partner to save it again "
+                "from their spreadsheet program."
             ), name
     with cases.case():  # an OpenDocument spreadsheet with the same
         ods = tmp_path / "laughs.ods"
@@ -539,7 +541,8 @@ def test_xml_entity_declarations_are_refused(
         outcome = rejected_quickly(engine, partner_settings, ods)
         assert outcome.reason == (
             "laughs.ods contains an XML document type declaration (content.xml), which "
-            "workbooks never need; refused."
+            "workbooks never need, so it was not opened; ask the partner to save it again "
+            "from their spreadsheet program."
         )
 
 
@@ -735,10 +738,22 @@ def counted_cell(value: object) -> Callable[[Path], Path]:
     return make
 
 
-NOT_A_DATE = "Date of contact is blank or not a date on 1 row(s) (rows 3)"
-OUT_OF_RANGE = "Date of contact is before 1 January 2000 or in the future on 1 row(s) (rows 3)"
-NOT_A_COUNT = "Contacts is blank or not a whole number on 1 row(s) (rows 3)"
-NEGATIVE = "Contacts is negative or implausibly large on 1 row(s) (rows 3)"
+NOT_A_DATE = (
+    "Date of contact is blank or not a date on 1 row(s) (rows 3); ask the partner to give each "
+    "contact its date, e.g. 03/01/2018"
+)
+OUT_OF_RANGE = (
+    "Date of contact is before 1 January 2000 or in the future on 1 row(s) (rows 3); ask the "
+    "partner to correct these dates"
+)
+NOT_A_COUNT = (
+    "Contacts is blank or not a whole number on 1 row(s) (rows 3); ask the partner to put a "
+    "whole number in each (0 where there were no contacts)"
+)
+NEGATIVE = (
+    "Contacts is negative or implausibly large on 1 row(s) (rows 3); ask the partner to correct "
+    "these counts"
+)
 # Beyond what a date or count can be, either rule may say so: both refuse the file in one line.
 NO_DATE = (NOT_A_DATE, OUT_OF_RANGE)
 NO_COUNT = (NOT_A_COUNT, NEGATIVE)

@@ -162,15 +162,18 @@ REJECTED = [
      "split it."),
     ("DOCTYPE with entities", with_workbook_xml(ENTITY), LIMIT,
      "entities.xlsx contains an XML document type declaration (xl/workbook.xml), which "
-     "workbooks never need; refused."),
+     "workbooks never need, so it was not opened; ask the partner to save it again "
+                "from their spreadsheet program."),
     ("DOCTYPE hidden behind a long comment",
      with_workbook_xml(b"<!--" + b" " * 6000 + b"-->" + ENTITY), LIMIT,
      "entities.xlsx contains an XML document type declaration (xl/workbook.xml), which "
-     "workbooks never need; refused."),
+     "workbooks never need, so it was not opened; ask the partner to save it again "
+                "from their spreadsheet program."),
     ("ENTITY in a relationships part",
      zipped("rels.xlsx", {"xl/workbook.xml": b"<w/>", "_rels/.rels": b'<!ENTITY x "y"><r/>'}),
      LIMIT, "rels.xlsx contains an XML document type declaration (_rels/.rels), which workbooks "
-     "never need; refused."),
+     "never need, so it was not opened; ask the partner to save it again from their "
+     "spreadsheet program."),
     ("XML preamble that never ends",
      zipped("long.xlsx", {"xl/workbook.xml": b"<?xml version='1.0'?>" + b" " * 70_000 + b"<w/>"}),
      LIMIT, "long.xlsx has an XML part with an unusually long preamble (xl/workbook.xml); ask the "

@@ -56,14 +56,36 @@ def test_good_profile_defaults(tmp_path: Path) -> None:
             GOOD.format(id="t1").replace(
                 'layout = "records"', 'layout = "records"\nheader_row = 0'
             ),
-            "Partner profile t1.toml: key 'header_row' must be 'auto' or a row number from 1.",
+            "Partner profile t1.toml: key 'header_row' must be 'auto' or a row number from 1 to "
+            "1,048,576.",
+        ),
+        (
+            GOOD.format(id="t1").replace(
+                'layout = "records"', 'layout = "records"\nheader_row = 9223372036854775808'
+            ),
+            "Partner profile t1.toml: key 'header_row' must be 'auto' or a row number from 1 to "
+            "1,048,576.",
+        ),
+        (
+            GOOD.format(id="t1").replace(
+                'layout = "records"', 'layout = "records"\nmax_rows = 1_000_000_000_000'
+            ),
+            "Partner profile t1.toml: key 'max_rows' input should be less than or equal to "
+            "50000000.",
+        ),
+        (
+            GOOD.format(id="t1").replace(
+                'layout = "records"', 'layout = "records"\nencoding = "hex"'
+            ),
+            "Partner profile t1.toml: key 'encoding' 'hex' is not a text encoding; use one such "
+            "as utf-8, cp1252 or latin-1.",
         ),
         (
             GOOD.format(id="t1").replace(
                 'layout = "records"', 'layout = "records"\nencoding = "klingon"'
             ),
-            "Partner profile t1.toml: key 'encoding' 'klingon' is not a text encoding Python "
-            "knows.",
+            "Partner profile t1.toml: key 'encoding' 'klingon' is not a text encoding; use one "
+            "such as utf-8, cp1252 or latin-1.",
         ),
         (
             GOOD.format(id="other"),

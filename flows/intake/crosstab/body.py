@@ -6,6 +6,9 @@ Pure functions over one sheet's cell grid; cells are named as the partner sees t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +22,7 @@ from flows.intake.crosstab.headings import (
     is_total,
     months_of,
 )
+from flows.intake.crosstab.regions import subtotal_of
 from flows.intake.profiles import CrosstabShape
 from flows.intake.reading.column_building import blank_cells
 
@@ -32,9 +36,10 @@ class FigureTable:
         self, grid: np.ndarray, body: int, labels_at: int, columns: list[Column], place: Place
     ) -> None:
         self.grid, self.body, self.labels_at, self.place = grid, body, labels_at, place
-        self.data = [c for c in columns if cell_text(c.outer) and not c.is_total]
+        self.data = [c for c in columns if cell_text(c.outer) and not c.is_total and not c.subtotal]
         self.totals = [c for c in columns if c.is_total]
-        figure_columns = [c.index for c in self.data + self.totals]
+        self.subtotals = [c for c in columns if c.subtotal]  # regions' columns: checked only
+        figure_columns = [c.index for c in self.data + self.totals + self.subtotals]
         self.cells = grid[body:, figure_columns]
         self.blank = blank_cells(self.cells)
         self.labels = grid[body:, labels_at]
@@ -53,8 +58,9 @@ class FigureTable:
 
     def rows(
         self, shape: CrosstabShape, is_force_area: IsForceArea
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Data rows and Total rows (indices below the headings) down to the last figure."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Data rows, Total rows and region subtotal rows (indices below the headings) down to
+        the last figure."""
         filled = (~self.blank[: self.last + 1]).any(axis=1)
         label_blank = blank_cells(self.labels[: self.last + 1])
         stray = np.flatnonzero(label_blank & filled)
@@ -65,8 +71,14 @@ class FigureTable:
                 f"{self.place.where}row {int(self.place.row_numbers[row])} has figures but no "
                 f"{what} in column {self.place.letter(self.labels_at)}; add it, or delete the row."
             )
-        totals = np.array([is_total(v) for v in self.labels[: self.last + 1]], dtype=bool)
-        data = ~label_blank & ~totals
+        labels = self.labels[: self.last + 1]
+        subtotals = np.zeros(len(labels), bool)
+        if shape.down == "force_area":  # a force area's own name wins over a region's
+            subtotals = np.array(
+                [subtotal_of(v) is not None and not is_force_area(v) for v in labels], dtype=bool
+            )
+        totals = np.array([is_total(v) for v in labels], dtype=bool) & ~subtotals
+        data = ~label_blank & ~totals & ~subtotals
         # A label over no figures that is no force area (month) is a section heading.
         empty = np.flatnonzero(data & ~filled)
         if empty.size:
@@ -78,7 +90,7 @@ class FigureTable:
             data[empty[~known]] = False
         if not data.any():
             raise FileRejected(f"{self.place.where}has no rows of figures below its headings.")
-        return np.flatnonzero(data), np.flatnonzero(totals)
+        return np.flatnonzero(data), np.flatnonzero(totals), np.flatnonzero(subtotals & filled)
 
     def figures(self, data_rows: np.ndarray, blanks: str) -> pd.DataFrame:
         """The data cells (rows x data columns), blanks as 0 where the profile allows it."""
@@ -98,14 +110,31 @@ class FigureTable:
         return pd.DataFrame(cells, dtype=object)
 
 
+# Whether a data column (a force area's) belongs to a region's subtotal column.
+RegionOfColumn = Callable[[Column, Column], bool]
+
+
+@dataclass(frozen=True)
+class Subtotal:
+    """A region's row: its index below the headings, its name, and which data rows (of those
+    melted, in order) are its forces."""
+
+    row: int
+    name: str
+    members: np.ndarray  # bool per data row
+
+
 def total_checks(
     table: FigureTable,
     data_rows: np.ndarray,
     total_rows: np.ndarray,
     counts: pd.DataFrame,
     name_sheets: bool,
+    subtotals: tuple[Subtotal, ...] = (),
+    regions: RegionOfColumn = lambda _region, _column: False,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each Total cell the partner filled in, beside the sum of the data cells it totals.
+    """Each Total cell the partner filled in, beside the sum of the data cells it totals; each
+    region subtotal beside the sum of its forces' cells.
 
     A Total over a cell that is not a whole number is not checked: that cell is reported on its
     own. A blank Total was not sent, so there is nothing to check."""
@@ -128,7 +157,56 @@ def total_checks(
         if not broken[:, offset].any():
             for row in total_rows:
                 found.append((row, offset, column.name(), values[:, offset].sum(), "column"))
+    found += _subtotal_sums(table, subtotals, values, broken)
+    found += _subtotal_column_sums(table, data_rows, total_rows, values, broken, regions)
     return _checks(table, found, len(total_rows), name_sheets)
+
+
+def _subtotal_column_sums(
+    table: FigureTable,
+    data_rows: np.ndarray,
+    total_rows: np.ndarray,
+    values: np.ndarray,
+    broken: np.ndarray,
+    regions: RegionOfColumn,
+) -> list[tuple[int, int, list[str], int, str]]:
+    """Each region column's cells (force areas across) beside the sums of its forces' columns,
+    on every data row and every Total row."""
+    found: list[tuple[int, int, list[str], int, str]] = []
+    first = len(table.data) + len(table.totals)
+    for offset, column in enumerate(table.subtotals):
+        members = np.array([regions(column, c) for c in table.data], dtype=bool)
+        sums, unsure = values[:, members].sum(axis=1), broken[:, members].any(axis=1)
+        for row, cell_sum, skip in zip(data_rows, sums, np.atleast_1d(unsure), strict=True):
+            if not skip:
+                names = [str(column.subtotal), cell_text(table.labels[row])]
+                found.append((row, first + offset, names, int(cell_sum), "sub"))
+        if not unsure.any():
+            for row in total_rows:
+                names = [str(column.subtotal)]
+                found.append((row, first + offset, names, int(sums.sum()), "sub"))
+    return found
+
+
+def _subtotal_sums(
+    table: FigureTable, subtotals: tuple[Subtotal, ...], values: np.ndarray, broken: np.ndarray
+) -> list[tuple[int, int, list[str], int, str]]:
+    """Each region row's cells (data and Total columns) beside the sums of its forces."""
+    found: list[tuple[int, int, list[str], int, str]] = []
+    width = len(table.data)
+    for subtotal in subtotals:
+        mine, unsure = values[subtotal.members], broken[subtotal.members]
+        for offset, column in enumerate(table.data):
+            if not unsure[:, offset].any():
+                sums = int(mine[:, offset].sum())
+                found.append((subtotal.row, offset, [subtotal.name, *column.name()], sums, "sub"))
+        for offset, total in enumerate(table.totals):
+            covered = np.array([total.covers(c) for c in table.data], dtype=bool)
+            if not unsure[:, covered].any():
+                sums = int(mine[:, covered].sum())
+                names = [subtotal.name, *total.name()]
+                found.append((subtotal.row, width + offset, names, sums, "sub"))
+    return found
 
 
 def _checks(
@@ -143,14 +221,18 @@ def _checks(
         if blank_cells(np.array([raw], dtype=object))[0]:
             continue
         sent, bad = parse_counts(pd.Series([raw], dtype=object))
-        index = (table.data + table.totals)[offset].index
+        index = (table.data + table.totals + table.subtotals)[offset].index
         if bool(bad.iloc[0]):
             raise FileRejected(
                 f"{place.where}cell {place.cell(table.body + row, index)} holds the Total "
                 f'"{cell_text(raw)}", which is not a whole number; ask the partner to correct it.'
             )
         number = int(place.row_numbers[table.body + row])
-        if along == "row" and len(table.totals) == 1:
+        what = f"Total for {', '.join(names)}" if names else "Grand total"
+        if along == "sub":  # named by its row, as the partner finds a region's row
+            what = f"Subtotal for {', '.join(names)}"
+            position = f"row {number} (cell {place.letter(index)}{number})"
+        elif along == "row" and len(table.totals) == 1:
             position = f"row {number}"
         elif along == "column" and total_row_count == 1:
             position = f"column {place.letter(index)}"
@@ -158,7 +240,6 @@ def _checks(
             position = f"cell {place.letter(index)}{number}"
         if name_sheets and place.sheet:
             position += f' of sheet "{place.sheet}"'
-        what = f"Total for {', '.join(names)}" if names else "Grand total"
         message = f"{what}, {position}: {int(sent.iloc[0]):,} sent, cells add up to {cell_sum:,}"
         checks.append((int(sent.iloc[0]), int(cell_sum), message))
         rows.append(number)

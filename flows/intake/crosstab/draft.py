@@ -14,6 +14,7 @@ from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import spelling_key
 from flows.intake.crosstab.headings import IsForceArea, cell_text, is_total
 from flows.intake.crosstab.melt import as_grid
+from flows.intake.crosstab.regions import subtotal_of
 from flows.intake.crosstab.shapes import SampleShape, across_shape, month_sheet_shape
 from flows.intake.reading.sheets import sheet_month
 
@@ -144,9 +145,17 @@ def _shape_fields(
     draft.fields["crosstab"] = crosstab
     if cell_text(shape.label_heading):  # lets the heading row be found wherever it moves to
         draft.fields["columns"] = {shape.down: cell_text(shape.label_heading)}
+    cells = _force_cells(shape, crosstab)
+    regions = [cell_text(v) for v in cells if subtotal_of(v) is not None and not is_force_area(v)]
+    if regions:
+        draft.notes.append(
+            f"{', '.join(dict.fromkeys(regions))}: region subtotals, each checked against its "
+            "force areas and not loaded."
+        )
     unknown = sorted(
-        {cell_text(v) for v in _force_cells(shape, crosstab) if cell_text(v) and not is_total(v)}
-        - {cell_text(v) for v in _force_cells(shape, crosstab) if is_force_area(v)}
+        {cell_text(v) for v in cells if cell_text(v) and not is_total(v)}
+        - {cell_text(v) for v in cells if is_force_area(v)}
+        - set(regions)
     )
     if unknown:
         values["force_area"] = dict.fromkeys(unknown[:50], "?")

@@ -16,6 +16,8 @@ import pandas as pd
 
 from flows.core.errors import FileRejected
 from flows.intake.cell_parsing import parse_months
+from flows.intake.crosstab.regions import subtotal_of
+from flows.intake.force_names import visible
 from flows.intake.profiles import CrosstabShape
 from flows.intake.reading.column_building import blank_cells
 from flows.intake.reading.header_tables import HEADER_SEARCH_ROWS, heading_key
@@ -79,6 +81,7 @@ class Column:
     outer: object  # the top heading (a merged cell's value repeated), or '' for none
     inner: object  # the second heading row's cell, or '' with one heading row
     month: date | None = None  # the outer heading read as a month, when months are across
+    subtotal: str | None = None  # a region's name, when force areas are across: checked only
 
     @property
     def outer_total(self) -> bool:
@@ -248,9 +251,8 @@ def _checked(
     column: Column, top: int, shape: CrosstabShape, is_force_area: IsForceArea, place: Place
 ) -> Column:
     """The column with its month read, or why its heading cannot be read."""
-    where = (
-        f'{place.where}heading "{cell_text(column.outer)}" (cell {place.cell(top, column.index)})'
-    )
+    shown = visible(cell_text(column.outer))  # an invisible character made visible
+    where = f'{place.where}heading "{shown}" (cell {place.cell(top, column.index)})'
     if shape.across == "month":
         month = months_of(np.array([column.outer], dtype=object))[0]
         if np.isnat(month):
@@ -260,6 +262,8 @@ def _checked(
             )
         return Column(column.index, column.outer, column.inner, month.astype(date))
     if shape.across == "force_area" and not is_force_area(column.outer):
+        if (region := subtotal_of(column.outer)) is not None:  # checked, never loaded
+            return Column(column.index, column.outer, column.inner, subtotal=region[0])
         raise FileRejected(
             f"{where} is not a police force area of England and Wales; add the spelling under "
             "[values.force_area] in the profile, or list it under drop_columns if it is not data."
@@ -281,7 +285,7 @@ def _without_repeats(
                 f"{place.cell(top, earlier.index)} and {place.cell(top, column.index)}); send each "
                 "figure once."
             )
-    data = [c for c in columns if cell_text(c.outer) and not c.is_total]
+    data = [c for c in columns if cell_text(c.outer) and not c.is_total and not c.subtotal]
     if not data:
         raise FileRejected(f"{place.where}has no columns of figures right of its row labels.")
     if shape.across == "category" and shape.categories is None and len(data) > 1:

@@ -8,7 +8,7 @@ sent becomes a check: what they sent beside what the cells it totals add up to."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from flows.core.errors import FileRejected
-from flows.intake.crosstab.body import FigureTable, total_checks
+from flows.intake.crosstab.body import FigureTable, Subtotal, total_checks
 from flows.intake.crosstab.headings import (
+    Column,
     IsForceArea,
     Place,
     across_columns,
@@ -27,6 +28,7 @@ from flows.intake.crosstab.headings import (
     label_column,
     months_of,
 )
+from flows.intake.crosstab.regions import subtotal_of
 from flows.intake.profiles import CrosstabShape
 from flows.intake.reading.column_building import blank_cells
 from flows.intake.reading.sheets import sheet_month
@@ -44,6 +46,13 @@ class SheetGrid:
     merged: Sequence[MergedRange] = ()  # as calamine reports them, in grid positions
 
 
+RegionOf = Callable[[object], str | None]
+
+
+def _no_region(_label: object) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class CrosstabReading:
     """What the profile says about reading a crosstab."""
@@ -54,6 +63,7 @@ class CrosstabReading:
     dropped: frozenset[str]  # heading keys of drop_columns: columns never read
     is_force_area: IsForceArea
     name_sheets: bool  # several sheets: messages say which
+    region_of: RegionOf = _no_region  # a force area label's ONS region
 
 
 @dataclass(frozen=True)
@@ -98,10 +108,19 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
         grid, top, labels_at, shape, reading.dropped, reading.is_force_area, place
     )
     table = FigureTable(grid, body, labels_at, columns, place)
-    data_rows, total_rows = table.rows(shape, reading.is_force_area)
+    data_rows, total_rows, subtotal_rows = table.rows(shape, reading.is_force_area)
     counts = table.figures(data_rows, shape.blank_cells)
     cells = _melted(table, data_rows, counts, shape, sheet.name)
-    totals, at = total_checks(table, data_rows, total_rows, counts, reading.name_sheets)
+    subtotals = region_subtotals(table, data_rows, subtotal_rows, reading.region_of)
+    totals, at = total_checks(
+        table,
+        data_rows,
+        total_rows,
+        counts,
+        reading.name_sheets,
+        subtotals,
+        lambda region, column: _in_region(region, column, reading.region_of),
+    )
     where = f'sheet "{sheet.name}"' if sheet.name else file_name
     if named_month is not None:
         months = {named_month: where}
@@ -120,6 +139,29 @@ def melt_sheet(file_name: str, sheet: SheetGrid, reading: CrosstabReading) -> Me
         headings,
         int(place.row_numbers[top]),
     )
+
+
+def region_subtotals(
+    table: FigureTable, data_rows: np.ndarray, subtotal_rows: np.ndarray, region_of: RegionOf
+) -> tuple[Subtotal, ...]:
+    """Each region row with the data rows of its forces."""
+    if not subtotal_rows.size:
+        return ()
+    regions = np.array([region_of(label) for label in table.labels[data_rows]], dtype=object)
+    found = []
+    for row in subtotal_rows:
+        named = subtotal_of(table.labels[row])
+        assert named is not None  # FigureTable.rows found it so
+        name, covered = named
+        members = np.array([region in covered for region in regions], dtype=bool)
+        found.append(Subtotal(int(row), name, members))
+    return tuple(found)
+
+
+def _in_region(region: Column, column: Column, region_of: RegionOf) -> bool:
+    """Whether a force area's column belongs to a region's (or country's) subtotal column."""
+    named = subtotal_of(region.outer)
+    return named is not None and region_of(column.outer) in named[1]
 
 
 def merged_headings(

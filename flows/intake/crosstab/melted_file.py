@@ -18,7 +18,6 @@ from flows.core.safe_text import clean_text
 from flows.intake.crosstab.melt import CrosstabReading, MeltedSheet, SheetGrid, as_grid, melt_sheet
 from flows.intake.personal_data import check_values
 from flows.intake.profiles import PartnerProfile
-from flows.intake.reading.cell_columns import ReadResult
 from flows.intake.reading.column_building import blank_cells
 from flows.intake.reading.header_tables import RawTable, heading_key
 from flows.intake.reading.sheets import SheetChoice
@@ -35,7 +34,14 @@ class CrosstabTable(RawTable):
 
 def crosstab_reading(profile: PartnerProfile, name_sheets: bool) -> CrosstabReading:
     assert profile.crosstab is not None  # the profile's validator guarantees it
-    resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
+    areas = load_force_areas()
+    resolver = ForceAreaResolver(areas, profile.values.force_area)
+    region_by_code = {area.code: area.region for area in areas}
+
+    def region_of(label: object) -> str | None:
+        code = resolver.resolve(label)
+        return None if code is None else region_by_code[code]
+
     return CrosstabReading(
         shape=profile.crosstab,
         header_row=profile.header_row,
@@ -43,6 +49,7 @@ def crosstab_reading(profile: PartnerProfile, name_sheets: bool) -> CrosstabRead
         dropped=frozenset(heading_key(h) for h in profile.drop_columns),
         is_force_area=lambda value: resolver.resolve(value) is not None,
         name_sheets=name_sheets,
+        region_of=region_of,
     )
 
 
@@ -53,12 +60,6 @@ def crosstab_options(profile: PartnerProfile) -> dict[str, object]:
         "sheets": profile.sheets,
         "months_from_sheet_names": profile.crosstab.months == "sheet name",
     }
-
-
-def melt_grids(file_name: str, profile: PartnerProfile, result: ReadResult) -> CrosstabTable:
-    """The crosstab's figures as counts rows, from the grids the reading child sent back."""
-    grids = [SheetGrid(name, rows, merged=merged) for name, rows, merged in result.details["grids"]]
-    return melt_crosstab(file_name, profile, result.details["choice"], grids)
 
 
 def melt_crosstab(

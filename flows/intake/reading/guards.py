@@ -151,7 +151,21 @@ def _check_members(name: str, archive: zipfile.ZipFile, max_uncompressed_bytes: 
             raise _password_protected(name)
 
 
+def _check_unique_names(name: str, archive: zipfile.ZipFile) -> None:
+    """Two parts of one name (part names are case-insensitive in a workbook): readers would
+    disagree on which is the sheet, so the file is refused rather than read from either."""
+    seen: set[str] = set()
+    for member in archive.namelist():
+        if member.casefold() in seen:
+            raise FileRejected(
+                f"{name} is corrupt: it holds two parts named {member[:120]}, which no "
+                "spreadsheet program writes; ask the partner to save it again and resend it."
+            )
+        seen.add(member.casefold())
+
+
 def _check_parts(name: str, suffix: str, archive: zipfile.ZipFile) -> None:
+    _check_unique_names(name, archive)
     names = set(archive.namelist())
     if suffix == ".ods" and "content.xml" not in names:
         raise FileRejected(
@@ -164,19 +178,23 @@ def _check_parts(name: str, suffix: str, archive: zipfile.ZipFile) -> None:
             "the partner for the spreadsheet itself."
         )
     for member in archive.infolist():
-        if not member.filename.endswith((".xml", ".rels")):
+        # Every part, whatever its name: a relationship may point a parser at "sheet1.XML"
+        # or "sheet1.bin" just as well; a part that is not XML ends the scan at its first byte.
+        if member.is_dir():
             continue
         with archive.open(member) as stream:
             verdict = _declares_doctype(stream)
         if verdict is None:
             raise FileRejected(
-                f"{name} has an XML part with an unusually long preamble ({member.filename}); "
+                f"{name} has an XML part with an unusually long preamble "
+                f"({member.filename[:120]}); "
                 "ask the partner to save it again from their spreadsheet program."
             )
         if verdict:
             raise FileRejected(
                 f"{name} contains an XML document type declaration "
-                f"({member.filename}), which workbooks never need; refused."
+                f"({member.filename[:120]}), which workbooks never need, so it was not "
+                "opened; ask the partner to save it again from their spreadsheet program."
             )
 
 
