@@ -209,5 +209,8 @@ def test_the_report_command_counts_the_c_cells_the_edition_shows(
     out = tmp_path / "gwent.xlsx"
     assert run_report(settings, "2018-H1", "force:W15000002", out, said.append) == 0
     shown = sum(row.count("[c]") for rows in read_back(out).values() for row in rows)
-    assert said[0] == f"2018-H1 (force:W15000002): {shown} cell(s) suppressed"
+    assert said[:2] == [
+        "force:W15000002 is Gwent (W15000002)",
+        f"2018-H1 (force:W15000002): {shown} cell(s) suppressed",
+    ]
     assert shown == 0  # Gwent's own figures hide nothing
