@@ -31,7 +31,12 @@ from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable
 from flows.intake.reading.contained_read import prepare_reader
 from flows.intake.reading.header_tables import RawTable
-from flows.intake.validation import ValidationReport, rows_to_keep, validate_file
+from flows.intake.validation import (
+    ValidationReport,
+    preload_great_expectations,
+    rows_to_keep,
+    validate_file,
+)
 from flows.ledger.entries import LedgerEntry, earlier_copy, record_duplicate, record_rejection
 from flows.ledger.loading import load_submission, refs_loaded_elsewhere, staging_frame
 
@@ -55,6 +60,7 @@ def ingest_file(
     """
     progress = _Progress(on_stage or _quietly)
     prepare_reader()  # the reader's process starts while the file is hashed and looked up
+    preload_great_expectations()  # and validation's imports load while the file is read
     entry = receive_file(path, profile)
     try:
         return _ingest(engine, settings, profile, path, entry, progress)
