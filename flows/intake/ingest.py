@@ -37,8 +37,20 @@ from flows.intake.validation import (
     rows_to_keep,
     validate_file,
 )
-from flows.ledger.entries import LedgerEntry, earlier_copy, record_duplicate, record_rejection
-from flows.ledger.loading import load_submission, refs_loaded_elsewhere, staging_frame
+from flows.ledger.entries import (
+    LedgerEntry,
+    as_rejection,
+    earlier_copy,
+    record_duplicate,
+    record_rejection,
+)
+from flows.ledger.load_ahead import LoadAhead
+from flows.ledger.loading import (
+    load_submission,
+    loaded_entry,
+    refs_loaded_elsewhere,
+    staging_frame,
+)
 
 Stage = Callable[[str], object]
 MAX_REASON_CHARACTERS = 1_000  # a reason quotes at most a few hundred characters of the file
@@ -111,13 +123,18 @@ def _ingest(
     except FileRejected as rejection:
         return reject_file(engine, settings, entry, rejection.message)
     stage("validating")
-    report = check_partner_totals(validate_file(normalised, profile), raw)
-    entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
-    keep = rows_to_keep(normalised, report, profile)
-    if keep is None:
-        return reject_file(engine, settings, entry, report.first_reason(), report)
-    stage("loading")
-    return load_file(engine, settings, entry, normalised, keep, report, stage)
+    entry = replace(entry, rows_read=len(normalised.frame))
+    ahead = load_ahead(engine, entry, normalised)
+    try:
+        report = check_partner_totals(validate_file(normalised, profile), raw)
+        entry = replace(entry, validation=report.summary())
+        keep = rows_to_keep(normalised, report, profile)
+        if keep is None:
+            return reject_file(engine, settings, entry, report.first_reason(), report, ahead)
+        stage("loading")
+        return load_file(engine, settings, entry, normalised, keep, report, stage, ahead)
+    finally:
+        ahead.abandon()  # after a commit, or on the way out of an error: nothing to undo
 
 
 def _quietly(_stage: str) -> None:
@@ -189,9 +206,14 @@ def reject_file(
     entry: LedgerEntry,
     reason: str,
     report: ValidationReport | None = None,
+    ahead: LoadAhead | None = None,
 ) -> IngestOutcome:
+    """The rejection in the ledger (settling the load ahead, if one began) and its feedback."""
     reason = shortened(clean_text(reason), MAX_REASON_CHARACTERS)  # may quote partner text
-    submission_id = record_rejection(engine, entry, reason)
+    settled = ahead.finish(as_rejection(entry, reason)) if ahead is not None else None
+    submission_id = (
+        settled.submission_id if settled is not None else record_rejection(engine, entry, reason)
+    )
     outcome = IngestOutcome(
         entry.file_name,
         entry.partner_id,
@@ -204,6 +226,15 @@ def reject_file(
     return write_feedback(settings, outcome, entry.sha256)
 
 
+def load_ahead(engine: Engine, entry: LedgerEntry, normalised: NormalisedFile) -> LoadAhead:
+    """Every row's load, begun while the file is validated (flows.ledger.load_ahead)."""
+    every_row = pd.Series(True, index=normalised.frame.index)
+    return LoadAhead(
+        engine,
+        lambda: (loaded_entry(entry, normalised, every_row), staging_frame(normalised, every_row)),
+    )
+
+
 def load_file(
     engine: Engine,
     settings: Settings,
@@ -212,22 +243,21 @@ def load_file(
     keep: pd.Series,
     report: ValidationReport,
     stage: Stage = _quietly,
+    ahead: LoadAhead | None = None,
 ) -> IngestOutcome:
-    """Load the rows to keep; the file replaces this partner's data for the months it covers."""
-    months = normalised.frame.loc[keep, "month"]
-    entry = replace(
-        entry,
-        status="loaded",
-        rows_loaded=int(keep.sum()),
-        rows_quarantined=int((~keep).sum()),
-        first_month=months.min().date(),
-        last_month=months.max().date(),
-    )
+    """Load the rows to keep; the file replaces this partner's data for the months it covers.
+    With a load ahead, only the rows held back are undone (when there are any)."""
+    entry = loaded_entry(entry, normalised, keep)
     held_back = sorted((row, fail.rule) for fail in report.failures for row in fail.source_rows)
-    try:
-        result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
-    except FileRejected as refusal:  # a value the database cannot hold: the file's own fault
-        return reject_file(engine, settings, entry, refusal.message, report)
+    result = None
+    if ahead is not None:
+        kept = None if keep.all() else staging_frame(normalised, keep)
+        result = ahead.finish(entry, kept, tuple(held_back))
+    if result is None:
+        try:
+            result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
+        except FileRejected as refusal:  # a value the database cannot hold: the file's fault
+            return reject_file(engine, settings, entry, refusal.message, report)
     stage(COMMITTED_STAGE)
     if result.status == "duplicate":  # the same bytes arrived by another route meanwhile
         return IngestOutcome(

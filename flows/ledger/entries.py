@@ -39,6 +39,23 @@ def record_submission(connection: Connection, entry: LedgerEntry) -> int:
     return int(run_query(connection, "insert_submission", **params).scalar_one())
 
 
+def settle_submission(connection: Connection, submission_id: int, entry: LedgerEntry) -> None:
+    """Rewrite a ledger row written before its file's fate was known (LoadAhead)."""
+    run_query(
+        connection,
+        "settle_submission",
+        submission_id=submission_id,
+        status=entry.status,
+        reason=entry.reason,
+        rows_read=entry.rows_read,
+        rows_loaded=entry.rows_loaded,
+        rows_quarantined=entry.rows_quarantined,
+        first_month=entry.first_month,
+        last_month=entry.last_month,
+        validation=json.dumps(entry.validation or {}, default=str, sort_keys=True),
+    )
+
+
 def record_outcome(engine: Engine, entry: LedgerEntry) -> int:
     """A ledger row on its own transaction: rejections and failures change no contact data."""
     with translate_database_errors("recording the submission"), engine.begin() as connection:
@@ -72,9 +89,12 @@ def record_duplicate(engine: Engine, entry: LedgerEntry, earlier: int) -> int:
     return record_outcome(engine, as_duplicate(entry, earlier))
 
 
+def as_rejection(entry: LedgerEntry, reason: str) -> LedgerEntry:
+    return replace(entry, status="rejected", reason=reason, rows_loaded=0, rows_quarantined=0)
+
+
 def record_rejection(engine: Engine, entry: LedgerEntry, reason: str) -> int:
-    rejected = replace(entry, status="rejected", reason=reason, rows_loaded=0, rows_quarantined=0)
-    return record_outcome(engine, rejected)
+    return record_outcome(engine, as_rejection(entry, reason))
 
 
 def record_failure(engine: Engine, entry: LedgerEntry, reason: str) -> None:

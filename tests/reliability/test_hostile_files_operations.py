@@ -30,6 +30,7 @@ from flows.core.settings import Settings
 from flows.intake import ingest as ingest_module
 from flows.intake.inbox import SweepResult
 from flows.intake.outcome import IngestOutcome
+from flows.ledger.load_ahead import LoadAhead
 from tests.conftest import helpline_env
 from tests.db_state import current_totals, ledger, row_counts
 from tests.partner_files import records, write_xlsx
@@ -458,7 +459,7 @@ INTERRUPTIONS: list[tuple[str, Callable[[pytest.MonkeyPatch], None], bool]] = [
     ),
     (
         "while loading",
-        lambda patch: patch.setattr(ingest_module, "load_submission", _interrupt),
+        lambda patch: patch.setattr(LoadAhead, "finish", _interrupt),
         False,
     ),
     (
