@@ -70,10 +70,13 @@ def refs_loaded_elsewhere(
 
 def staging_frame(normalised: NormalisedFile, keep: pd.Series) -> pd.DataFrame:
     """The rows to load in staging-column order; records count one contact each."""
-    frame = normalised.frame.loc[keep]
+    every = bool(keep.all())  # no selection: no copy of the frame before the one below
+    frame = normalised.frame if every else normalised.frame.loc[keep]
     staged = pd.DataFrame(
         {
-            "source_row": normalised.source_rows[keep.to_numpy()],
+            "source_row": normalised.source_rows
+            if every
+            else normalised.source_rows[keep.to_numpy()],
             "contact_ref": frame.get("contact_ref"),
             "contact_date": frame.get("contact_date"),
             "month": frame["month"],
@@ -100,6 +103,7 @@ def loaded_entry(entry: LedgerEntry, normalised: NormalisedFile, keep: pd.Series
     )
 
 
+COPY_BATCH_ROWS = 100_000
 RECORD_COLUMNS = ("contact_ref", "contact_date", "force_code", "caller_type", "channel")
 COUNT_KEYS = ["month", "force_code", "caller_type", "channel"]
 # The one statement per target table: fixed text, never built from data.
@@ -117,10 +121,22 @@ def copy_rows(connection: Connection, statement: str, frame: pd.DataFrame, **ids
     """COPY the frame's rows after the constant ids: a CSV written by Arrow, dates cast there.
 
     pyarrow writes CSV several times faster than pandas, casts datetime64 to dates without a
-    Python object per row, and writes nulls unquoted-empty, which COPY reads as NULL.
+    Python object per row, and writes nulls unquoted-empty, which COPY reads as NULL. The rows
+    go in batches: the server parses one while the next is written, and no whole-file copy of
+    the rows (Arrow's or the CSV's) is held while validation runs beside the load.
     """
-    import pyarrow as pa
     from pyarrow import csv as pa_csv
+
+    with driver_connection(connection).cursor().copy(statement) as copy:
+        for start in range(0, len(frame), COPY_BATCH_ROWS):
+            table = _arrow_rows(frame.iloc[start : start + COPY_BATCH_ROWS], ids)
+            buffer = io.BytesIO()
+            pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
+            copy.write(buffer.getbuffer())
+
+
+def _arrow_rows(frame: pd.DataFrame, ids: dict[str, Any]) -> Any:
+    import pyarrow as pa
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for position, name in enumerate(table.column_names):
@@ -128,10 +144,7 @@ def copy_rows(connection: Connection, statement: str, frame: pd.DataFrame, **ids
             table = table.set_column(position, name, table[name].cast(pa.date32()))
     for position, (name, value) in enumerate(ids.items()):
         table = table.add_column(position, name, pa.repeat(pa.scalar(value), table.num_rows))
-    buffer = io.BytesIO()
-    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
-    with driver_connection(connection).cursor().copy(statement) as copy:
-        copy.write(buffer.getbuffer())
+    return table
 
 
 def copy_contacts(
