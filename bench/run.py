@@ -84,7 +84,12 @@ def run_size(server: str, size: int, data_dir: Path, naive: bool) -> list[dict[s
     results = []
     url = fresh_database(server)
     try:
-        plan = [("calamine_read", xlsx), ("pandas_csv_read", csv_path), ("bare_copy", csv_path)]
+        plan = [
+            ("calamine_read", xlsx),
+            ("fastexcel_read", xlsx),
+            ("pandas_csv_read", csv_path),
+            ("bare_copy", csv_path),
+        ]
         plan.append(("dlt_load", xlsx))
         if naive:
             plan.append(("naive", xlsx))
@@ -116,7 +121,7 @@ def ratios(results: list[dict[str, Any]]) -> None:
             r["ratio_to_naive"] = r["seconds"] / naive["seconds"]
         if r["case"] == "full_ingest" and r["format"] == "xlsx" and peer:
             r["ratio_to_dlt"] = r["seconds"] / peer["seconds"]
-        if r["case"] == "dlt_load" and calamine:
+        if r["case"] in ("dlt_load", "fastexcel_read") and calamine:
             r["ratio_to_floor"] = r["seconds"] / calamine["seconds"]
 
 

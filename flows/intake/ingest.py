@@ -39,8 +39,18 @@ from flows.intake.reading.cell_columns import CellTable
 from flows.intake.reading.contained_read import prepare_reader
 from flows.intake.reading.header_tables import RawTable
 from flows.intake.snapshot import Snapshot, file_snapshot
-from flows.intake.validation import ValidationReport, rows_to_keep, validate_file
-from flows.ledger.loading import load_submission, refs_loaded_elsewhere, staging_frame
+from flows.intake.validation import (
+    ValidationReport,
+    preload_great_expectations,
+    rows_to_keep,
+    validate_file,
+)
+from flows.ledger.loading import (
+    load_submission,
+    loaded_entry,
+    refs_loaded_elsewhere,
+    staging_frame,
+)
 from flows.ledger.submissions import LedgerEntry, earlier_copy, record_duplicate, record_rejection
 
 Stage = Callable[[str], object]
@@ -57,6 +67,7 @@ def ingest_file(
     """Read, validate and load one file through its private snapshot (flows.intake.snapshot);
     on_stage hears each step's name (for progress bars)."""
     prepare_reader()  # the reader's process starts while the file is copied and hashed
+    preload_great_expectations()  # and validation's imports load while the file is read
     with file_snapshot(path, snapshot_folder(settings)) as snapshot:
         return ingest_snapshot(engine, settings, profile, snapshot, on_stage)
 
@@ -223,15 +234,7 @@ def load_file(
 
     The feedback report is written before the load commits (it names no submission): a report
     that cannot be written leaves the database and the ledger as they were."""
-    months = normalised.frame.loc[keep, "month"]
-    entry = replace(
-        entry,
-        status="loaded",
-        rows_loaded=int(keep.sum()),
-        rows_quarantined=int((~keep).sum()),
-        first_month=months.min().date(),
-        last_month=months.max().date(),
-    )
+    entry = loaded_entry(entry, normalised, keep)
     outcome = IngestOutcome(
         entry.file_name,
         entry.partner_id,

@@ -16,6 +16,7 @@ from flows.core.settings import Settings
 from flows.intake.crosstab.draft import draft_crosstab
 from flows.intake.partner_file import read_within_settings
 from flows.intake.profiles import COUNTS_COLUMNS, OPTIONAL_COLUMNS, RECORDS_COLUMNS
+from flows.intake.reading.header_tables import cell_text, find_header
 from flows.intake.reading.read_request import ReadRequest
 
 Rows = list[list[object]]
@@ -42,8 +43,7 @@ def guess_header(rows: Sequence[Sequence[object]]) -> int:
         )
         return known, len(texts)
 
-    scores = [score(row) for row in rows]
-    return max(range(len(rows)), key=lambda i: (scores[i], -i)) if rows else 0
+    return max(find_header(rows, score), 0)
 
 
 def guess_columns(headings: Sequence[str]) -> dict[str, str]:
@@ -139,7 +139,7 @@ def draft_long_table(draft: ProfileDraft, sample: SampleSheet, settings: Setting
     """The records or counts layout: header row, column mapping and unknown force areas."""
     rows = sample.rows
     index = guess_header(rows)
-    headings = [" ".join(str(c).split()) for c in rows[index] if str(c).strip()] if rows else []
+    headings = [text for text in map(cell_text, rows[index]) if text] if rows else []
     columns = guess_columns(headings)
     layout = "counts" if "month" in columns and "contacts" in columns else "records"
     keep = COUNTS_COLUMNS if layout == "counts" else RECORDS_COLUMNS

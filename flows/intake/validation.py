@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -191,6 +195,23 @@ def _example(raw: PartnerCells | pd.Series, position: int, width: int = 80) -> s
         blank = value is None or (isinstance(value, float) and np.isnan(value))
         return "(blank)" if blank else str(value)[:width]
     return raw.shown(position, width)
+
+
+@cache  # once per process: a worker or an inbox sweep pays the import once
+def preload_great_expectations() -> threading.Thread:
+    """Start importing Great Expectations (1.5 to 2.5 s, most of it scipy.stats and every
+    expectation class, which its package imports whole) in a background thread, so the import
+    overlaps the file's hashing, the database checks and the read, which runs in another
+    process on the other core. Validation imports it as usual: that import waits for this one,
+    and raises whatever this one met (here it is dropped, so it is reported once, there)."""
+    thread = threading.Thread(target=_import_great_expectations, name="import-gx", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_great_expectations() -> None:
+    with suppress(Exception):  # the validating thread's own import reports it
+        importlib.import_module("great_expectations.data_context.types.base")
 
 
 def _quiet_great_expectations() -> None:

@@ -49,6 +49,8 @@ def test_bench_runs_every_path_at_10k_rows(database_url: str, tmp_path: Path) ->
     results = json.loads(out.read_text())["results"]
     by_case = {(r["case"], r["format"], r["size"]): r for r in results}
     assert by_case[("calamine_read", "xlsx", 10000)]["rows"] == 10000
+    assert by_case[("fastexcel_read", "xlsx", 10000)]["rows"] == 10000
+    assert "ratio_to_floor" in by_case[("fastexcel_read", "xlsx", 10000)]
     assert by_case[("bare_copy", "csv", 10000)]["rows"] == 10000
     assert by_case[("naive", "xlsx", 10000)]["rows"] == 10000
     assert by_case[("dlt_load", "xlsx", 10000)]["rows"] == 10000

@@ -84,3 +84,19 @@ def test_ingest_loads_great_expectations_but_not_prefect(
         0,
         ["great_expectations", "numpy", "openpyxl", "pandas", "pyarrow", "scipy"],
     )
+
+
+def test_great_expectations_loads_once_in_the_background_while_a_file_is_read() -> None:
+    probe = """
+import sys
+from flows.intake.validation import preload_great_expectations
+before = "great_expectations" in sys.modules
+thread = preload_great_expectations()
+again = preload_great_expectations() is thread
+thread.join(300)
+print(before, again, thread.daemon, "great_expectations.data_context.types.base" in sys.modules)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.split() == ["False", "True", "True", "True"]

@@ -132,3 +132,61 @@ def test_missing_mapped_column_exits_1_naming_file_and_heading(
         "quarantined_rows": 0,
     }
     assert [row[2] for row in ledger(engine)] == ["rejected"]
+
+
+# Each way validation can settle a file: rejected, quarantined, accepted.
+
+
+def ledger_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT id, status, rows_read, rows_loaded, rows_quarantined, "
+                "validation ->> 'failed' AS failed FROM helpline.submissions ORDER BY id"
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_a_file_rejected_by_validation_leaves_one_ledger_row_and_no_rows(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    # Every row could be copied (a date in the future is a valid date): validation rejects it.
+    rows = [*records("F", JAN, "Lancashire", 3), ["F9", date(2031, 5, 1), "Lancashire", "Child"]]
+    outcome = ingest(engine, partner_settings, write_xlsx(tmp_path / "future.xlsx", rows))
+    assert (outcome.status, outcome.submission_id) == ("rejected", 1)
+    assert ledger_rows(engine) == [(1, "rejected", 4, 0, 0, "1")]
+    assert row_counts(engine) == dict.fromkeys(
+        ("contact_counts", "contact_records", "month_sources", "revisions", "quarantined_rows"), 0
+    )
+
+
+def test_a_quarantined_file_loads_only_its_valid_rows_under_its_own_number(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    rows = [*records("Q", JAN, "Lancashire", 3), ["Q9", date(2031, 5, 1), "Lancashire", "Child"]]
+    path = write_xlsx(tmp_path / "mixed.xlsx", rows)
+    outcome = ingest(engine, partner_settings, path, partner="t-quarantine")
+    assert (outcome.status, outcome.submission_id) == ("accepted", 1)
+    assert ledger_rows(engine) == [(1, "loaded", 4, 3, 1, "1")]
+    counts = row_counts(engine)
+    assert (counts["contact_records"], counts["quarantined_rows"]) == (3, 1)
+    assert current_totals(engine) == {("t-quarantine", JAN, "E23000003"): 3}
+
+
+def test_an_accepted_file_keeps_its_validation_summary(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    outcome = ingest(
+        engine,
+        partner_settings,
+        write_xlsx(tmp_path / "ok.xlsx", records("K", JAN, "Lancashire", 5)),
+    )
+    assert (outcome.status, outcome.submission_id) == ("accepted", 1)
+    assert ledger_rows(engine) == [(1, "loaded", 5, 5, 0, "0")]
+    with engine.connect() as connection:
+        evaluated = connection.execute(
+            sa.text("SELECT validation ->> 'evaluated' FROM helpline.submissions")
+        ).scalar_one()
+    assert int(evaluated) > 0
+    assert row_counts(engine)["contact_records"] == 5

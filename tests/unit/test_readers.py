@@ -6,7 +6,7 @@ import csv
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -19,7 +19,7 @@ from flows.core.errors import ConfigurationError, FileRejected
 from flows.intake.reading.cell_columns import CellColumn, CellTable
 from flows.intake.reading.csv_tables import sniff_delimiter
 from flows.intake.reading.grid_reading import read_sheet_grids
-from flows.intake.reading.header_tables import find_header_row, heading_key
+from flows.intake.reading.header_tables import cell_text, find_header, find_header_row, heading_key
 from flows.intake.reading.readers import read_table, sheet_names
 
 WANTED = ["Ref", "Date of contact", "Police force"]
@@ -477,6 +477,39 @@ def test_heading_key_ignores_case_and_spacing() -> None:
     assert heading_key("  Date of\u00a0 CONTACT ") == heading_key("date of contact")
     assert heading_key(None) == ""
     assert heading_key(2017.0) == "2017"
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        (None, ""),
+        (float("nan"), ""),
+        (2017.0, "2017"),
+        (12.5, "12.5"),
+        (date(2017, 7, 1), "Jul 2017"),
+        (datetime(2017, 7, 1), "Jul 2017"),
+        (datetime(2018, 1, 3, 9, 30), "2018-01-03 09:30:00"),
+        (date(2018, 1, 3), "2018-01-03"),
+        ("  Police\n  force ", "Police force"),
+        (True, "True"),
+    ],
+)
+def test_cell_text_shows_a_cell_as_the_partner_reads_it(cell: object, shown: str) -> None:
+    assert cell_text(cell) == shown
+
+
+def test_cell_text_cuts_long_text_before_collapsing_it() -> None:
+    assert cell_text("ab  " * 10_000, cut=6) == "ab ab"
+
+
+def test_find_header_takes_the_first_row_enough_or_else_the_best_earliest() -> None:
+    rows = [["a"], ["a", "b"], ["a", "b", "c"], ["x", "y", "z"]]
+    assert find_header(rows, len, 2) == 1
+    assert find_header(rows, len, 4) == -1
+    assert find_header(rows, len) == 2  # the earliest of the rows scoring 3
+    assert find_header([], len) == -1
+    beyond = [["a"]] * 50 + [["a", "b"]]
+    assert find_header(beyond, len, 2) == -1  # only the first 50 rows are searched
 
 
 def test_a_header_row_past_the_end_of_the_sheet_is_the_profiles_mistake(tmp_path: Path) -> None:

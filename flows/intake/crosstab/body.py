@@ -18,13 +18,13 @@ from flows.intake.crosstab.headings import (
     Column,
     IsForceArea,
     Place,
-    cell_text,
     is_total,
     months_of,
 )
 from flows.intake.crosstab.regions import subtotal_of
 from flows.intake.profiles import CrosstabShape
 from flows.intake.reading.column_building import blank_cells
+from flows.intake.reading.header_tables import cell_text
 
 TOTAL_COLUMNS = ("sent", "cells_add_up_to", "message")
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import spelling_key
-from flows.intake.crosstab.headings import IsForceArea, cell_text, is_total
+from flows.intake.crosstab.headings import IsForceArea, is_total
 from flows.intake.crosstab.melt import as_grid
 from flows.intake.crosstab.regions import subtotal_of
 from flows.intake.crosstab.shapes import SampleShape, across_shape, month_sheet_shape
+from flows.intake.reading.header_tables import cell_text
 from flows.intake.reading.sheets import sheet_month
 
 # Partner words for each channel and caller type, beyond the vocabulary's own terms.

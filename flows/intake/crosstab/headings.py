@@ -6,10 +6,9 @@ Cells are named as the partner sees them: sheet, row number and column letter.""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -20,10 +19,14 @@ from flows.intake.crosstab.regions import subtotal_of
 from flows.intake.force_names import visible
 from flows.intake.profiles import CrosstabShape
 from flows.intake.reading.column_building import blank_cells
-from flows.intake.reading.header_tables import HEADER_SEARCH_ROWS, heading_key
+from flows.intake.reading.header_tables import (
+    HEADER_SEARCH_ROWS,
+    cell_text,
+    find_header,
+    heading_key,
+    is_total_label,
+)
 
-# The same Total labels header_tables ends a long table at: "Total", "Totals:", "Grand total".
-_TOTAL_LABEL = re.compile(r"\s*(?:grand\s+)?totals?(?![\w-])", re.IGNORECASE)
 # Excel serial numbers of 1 Jan 1990 and 1 Jan 2100: a number in a heading row outside these is
 # a count or a year, not a month typed as a date.
 _FIRST_SERIAL, _LAST_SERIAL = 32874, 73051
@@ -31,7 +34,8 @@ _ACROSS_NAMES = {"month": "month", "force_area": "police force area", "category"
 
 
 def is_total(value: object) -> bool:
-    return isinstance(value, str) and _TOTAL_LABEL.match(value) is not None
+    """The same Total labels a long table ends at: "Total", "Totals:", "Grand total"."""
+    return isinstance(value, str) and is_total_label(value)
 
 
 def column_letter(index: int) -> str:
@@ -42,15 +46,6 @@ def column_letter(index: int) -> str:
         number, remainder = divmod(number - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
-
-
-def cell_text(value: object) -> str:
-    """A cell as the partner reads it in a message: dates as "Jul 2017", 2017.0 as 2017."""
-    if isinstance(value, datetime | date):
-        return value.strftime("%b %Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return " ".join(str(value).split()) if value is not None else ""
 
 
 @dataclass(frozen=True)
@@ -167,12 +162,17 @@ def find_heading_row(
                 "profile's [columns]."
             )
         return index, found[0]
-    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        if label is not None:
-            found = [i for i, cell in enumerate(row) if heading_key(cell) == heading_key(label)]
-            if found:
-                return index, found[0]
-        elif int(_heading_like(row, shape.across, is_force_area).sum()) >= 2:
+    rows = list(grid[:HEADER_SEARCH_ROWS])
+    if label is not None:
+        key = heading_key(label)
+        index = find_header(rows, lambda row: any(heading_key(c) == key for c in row), True)
+        if index >= 0:
+            return index, next(i for i, c in enumerate(grid[index]) if heading_key(c) == key)
+    else:
+        index = find_header(
+            rows, lambda row: int(_heading_like(row, shape.across, is_force_area).sum()), 2
+        )
+        if index >= 0:
             return index, None
     wanted = f'the heading "{label}"' if label else f"two {_ACROSS_NAMES[shape.across]} headings"
     raise FileRejected(

@@ -23,7 +23,6 @@ from flows.intake.crosstab.headings import (
     IsForceArea,
     Place,
     across_columns,
-    cell_text,
     find_heading_row,
     label_column,
     months_of,
@@ -31,6 +30,7 @@ from flows.intake.crosstab.headings import (
 from flows.intake.crosstab.regions import subtotal_of
 from flows.intake.profiles import CrosstabShape
 from flows.intake.reading.column_building import blank_cells
+from flows.intake.reading.header_tables import cell_text
 from flows.intake.reading.sheets import sheet_month
 
 CELL_COLUMNS = ("month", "force_area", "category", "contacts")

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flows.intake.crosstab.headings import IsForceArea, cell_text, is_total, months_of
+from flows.intake.crosstab.headings import IsForceArea, is_total, months_of
 from flows.intake.reading.column_building import blank_cells
+from flows.intake.reading.header_tables import cell_text
 
 
 @dataclass(frozen=True)

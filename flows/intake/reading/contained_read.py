@@ -175,9 +175,10 @@ def read_in_child_measured(
     timed_out = settled = False
     try:
         with _START, _main_hidden():
+            # from the start request: the child may read while this thread waits for the GIL
+            deadline = time.monotonic() + limits.wall_seconds
             process.start()
         send.close()  # the child holds the only sending end: its death is our EOF
-        deadline = time.monotonic() + limits.wall_seconds
         if not wait([receive, process.sentinel], max(0.0, deadline - time.monotonic())):
             timed_out = True
         else:
@@ -187,6 +188,8 @@ def read_in_child_measured(
                 timed_out = True
             except (EOFError, OSError):
                 answer = None  # the child died before it could answer
+            if answer is not None and answer[2].get("sent_at", 0.0) > deadline:
+                answer, timed_out = None, True  # ready only after the limit: noticed late
         settled = not timed_out
     finally:
         if not settled and process.pid is not None:  # timed out, or interrupted (Ctrl-C)

@@ -9,9 +9,10 @@ numpy and the standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -29,6 +30,7 @@ SHOWN_HEADING = 60
 TOTAL_LABEL = re.compile(r"\s*(?:grand\s+)?totals?(?![\w-])", re.IGNORECASE)
 HeaderRow = int | Literal["auto"]
 Rows = Sequence[Sequence[object]]
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,36 @@ def shorten(text: str, limit: int = SHOWN_CHARACTERS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object, cut: int | None = None) -> str:
+    """A cell as a person reads it in a heading or a message, the one way every layout shows one:
+    "" when blank (None, NaN), 2017.0 as 2017 (calamine gives a heading typed as 2017 as 2017.0),
+    the first of a month at midnight as that month ("Jul 2017", how a month heading reads) and
+    any other date or time in ISO order, white space collapsed. With `cut`, text is cut to that
+    many characters before it is collapsed, so a 32,767-character cell in every column costs no
+    more than a short one."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
+    midnight = not isinstance(value, datetime) or value.time() == time.min
+    if isinstance(value, date) and value.day == 1 and midnight:
+        return value.strftime("%b %Y")
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # calamine gives a heading typed as 2017 as 2017.0
-    return str(value)
+        return str(int(value))
+    text = str(value)
+    return " ".join((text if cut is None else text[:cut]).split())
+
+
+def find_header(rows: Sequence[Row], score: Callable[[Row], Any], enough: Any = None) -> int:
+    """Where a table's headings are: the one header-row search of every layout and of drafting
+    a profile, over the first HEADER_SEARCH_ROWS rows. With `enough`, the first row scoring at
+    least that (-1 when none does); without, the row scoring highest, the earliest of equals
+    (-1 when there are no rows)."""
+    searched = rows[:HEADER_SEARCH_ROWS]
+    if enough is not None:
+        return next((i for i, row in enumerate(searched) if score(row) >= enough), -1)
+    if not searched:
+        return -1
+    scores = [score(row) for row in searched]
+    return max(range(len(searched)), key=lambda i: (scores[i], -i))
 
 
 def heading_key(value: object, longest: int | None = None) -> str:
@@ -78,15 +104,12 @@ def heading_key(value: object, longest: int | None = None) -> str:
     With `longest`, text far longer than any wanted heading is cut first: it cannot match one,
     and a 32,767-character cell in every column must not cost seconds to compare.
     """
-    text = _cell_text(value)
-    if longest is not None:
-        text = text[: 4 * longest + 256]
-    return " ".join(text.split()).casefold()
+    return cell_text(value, None if longest is None else 4 * longest + 256).casefold()
 
 
 def headings_of(row: Sequence[object], limit: int = SHOWN_CHARACTERS) -> list[str]:
     """The non-blank headings of a row, cleaned and each cut to `limit` characters."""
-    texts = (" ".join(_cell_text(cell)[: 4 * limit].split()) for cell in row)
+    texts = (cell_text(cell, 4 * limit) for cell in row)
     return [shorten(text, limit) for text in texts if text]
 
 
@@ -95,17 +118,14 @@ def _shown_headings(row: Sequence[object]) -> str:
 
 
 def _filled(row: Sequence[object]) -> int:
-    return sum(1 for cell in row if _cell_text(cell).strip())
+    return sum(1 for cell in row if cell_text(cell, SHOWN_CHARACTERS))
 
 
 def find_header_row(rows: Rows, wanted: Sequence[str]) -> int:
     """0-based index of the first of the first 50 rows holding every wanted heading; -1 if none."""
     longest = max((len(w) for w in wanted), default=0)
     keys = {heading_key(w) for w in wanted}
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if keys <= {heading_key(cell, longest) for cell in row}:
-            return index
-    return -1
+    return find_header(rows, lambda row: keys <= {heading_key(c, longest) for c in row}, True)
 
 
 def _missing(
@@ -144,14 +164,11 @@ def locate_columns(
     if header == "auto":
         index = find_header_row(rows, wanted)
         if index < 0:  # show the row that came closest, so the partner sees the near miss
-            keys, searched = {heading_key(w) for w in wanted}, rows[:HEADER_SEARCH_ROWS]
-            if not searched:
-                raise _missing(name, where, [], wanted, searched=True)
-            score = [
-                (len(keys & {heading_key(c, longest) for c in r}), _filled(r)) for r in searched
-            ]
-            best = max(range(len(searched)), key=lambda i: (score[i], -i))
-            raise _missing(name, where, searched[best], wanted, searched=True)
+            keys = {heading_key(w) for w in wanted}
+            best = find_header(
+                rows, lambda r: (len(keys & {heading_key(c, longest) for c in r}), _filled(r))
+            )
+            raise _missing(name, where, rows[best] if best >= 0 else [], wanted, searched=True)
     else:
         index, last = header - first_row, total_rows if total_rows is not None else len(rows)
         if header > last:

@@ -6,8 +6,8 @@ are set before the file is touched: whatever the file makes the reader do (abort
 out of memory or time) ends this process, not the pipeline, and the parent says which limit.
 
 Wire format, one connection: the number of out-of-band buffers, a pickle (protocol 5) of
-(kind, payload, usage: peak memory and CPU time), then each buffer: numpy arrays travel as
-raw bytes, without a copy.
+(kind, payload, usage: peak memory, CPU time and when it was sent), then each buffer: numpy
+arrays travel as raw bytes, without a copy.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import resource
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -62,7 +63,9 @@ def cpu_seconds() -> float:
 
 def send(connection: Connection, kind: str, payload: object) -> None:
     buffers: list[pickle.PickleBuffer] = []
-    usage = {"peak_mb": peak_memory_mb(), "cpu_seconds": cpu_seconds()}
+    # monotonic time is the machine's, so the parent can tell when the answer was ready even
+    # if it was itself kept waiting (another of its threads importing, a loaded machine)
+    usage = {"peak_mb": peak_memory_mb(), "cpu_seconds": cpu_seconds(), "sent_at": time.monotonic()}
     header = pickle.dumps((kind, payload, usage), protocol=5, buffer_callback=buffers.append)
     connection.send_bytes(len(buffers).to_bytes(4, "little"))
     connection.send_bytes(header)
