@@ -108,6 +108,11 @@ def run_report(
         say(f"{scope_text.strip()} is {scope.label} ({scope.value})")
     if out is not None and out.suffix.lower() != ".xlsx":
         raise HelplineError(f"{out.name}: the workbook must be written to a .xlsx file.")
+    if revise and edition_number is not None:
+        raise HelplineError(
+            "--edition writes a workbook already built and --revise builds a new version: "
+            "give one of them."
+        )
     warning = example_contact_warning(settings)
     if warning is not None:
         (warn or say)(warning)

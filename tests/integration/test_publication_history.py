@@ -266,6 +266,13 @@ def test_the_command_line_revises_and_writes_an_edition_as_built(
     assert missing.stderr.strip() == (
         "error: 2018-H1 (national) has no edition 3; 'helpline status' lists the editions built."
     )
+    both = run("report", "--period", "2018-H1", "--edition", "1", "--revise", "--out", str(again))
+    assert (both.returncode, both.stdout) == (1, "")
+    assert both.stderr.strip() == (
+        "error: --edition writes a workbook already built and --revise builds a new version: "
+        "give one of them."
+    )
+    assert again.read_bytes() == first.read_bytes()
     status = run("status")
     assert status.returncode == 0
     assert "workbook 2018-H1 national: current, shows version 1 of 2018-H1, version 2 of " in (

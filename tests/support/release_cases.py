@@ -15,7 +15,7 @@ from flows.core.canonical import CALLER_TYPES, CHANNELS
 from flows.core.force_areas import load_force_areas
 from flows.core.periods import Period
 from flows.report.disclosure.linked_table import Area, linked_cells, month_what, ordered_areas
-from flows.report.disclosure.period_pattern import SuppressionPattern, period_pattern
+from flows.report.disclosure.period_pattern import SuppressionPattern
 from flows.report.figures import ReleaseFigures
 
 PERIOD = Period(2018, 1)
@@ -110,12 +110,10 @@ def sparse_release(seed: int, small: int = 8) -> ReleaseFigures:
 
 def new_pattern(release: ReleaseFigures, threshold: int) -> SuppressionPattern:
     """The production pattern of both periods, computed in memory (nothing stored)."""
-    from flows.report.disclosure.linked_table import linked_relations
+    from flows.report.disclosure.history_audit import revision_pattern
 
     hidden = {
-        column: period_pattern(
-            period, release.column(column), linked_relations(period, release.areas), threshold
-        )
+        column: revision_pattern(period, release.areas, release.column(column), (), threshold)
         for column, period in (("previous", PERIOD.previous()), ("current", PERIOD))
     }
     return SuppressionPattern(hidden["previous"], hidden["current"])

@@ -5,22 +5,18 @@ it as its current period: both must hide the same cells, or the two releases tog
 a count each protects on its own. So a pattern belongs to a period (and the figures it was
 computed on), not to a release, and is stored once computed (report.disclosure.published_versions).
 
-When a period's figures are revised after a pattern was published, the new pattern keeps every
-cell an earlier pattern hid (while it is not zero) and never hides a cell an earlier pattern
-published with the same value: hiding that would protect nothing, since readers have it already.
+Every version of a period, the first and each one issued on purpose with `--revise`, is
+protected jointly with the versions before it by report.disclosure.history_audit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flows.core.periods import Period
-from flows.report.disclosure.cell_suppression import protect
-from flows.report.disclosure.lp_audit import DisclosureAuditFailed, audit_suppression
-from flows.report.disclosure.relations import Relation
 
 # Bump when the suppression method changes, so stored patterns are recomputed (and, through
 # the rules above, never made less protective than what was published before).
@@ -60,42 +56,3 @@ def pattern_fingerprint(period: Period, cells: Mapping[str, int], threshold: int
         [str(period), threshold, METHOD_VERSION, sorted(cells.items())], separators=(",", ":")
     )
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def carried_over(
-    cells: Mapping[str, int], earlier: Sequence[StoredPattern]
-) -> tuple[frozenset[str], frozenset[str]]:
-    """What earlier patterns of the period impose: (cells to keep hidden, cells to keep shown)."""
-    shown = frozenset(
-        key
-        for pattern in earlier
-        for key, value in pattern.cells.items()
-        if key in cells and key not in pattern.hidden and cells[key] == value
-    )
-    hidden = frozenset(
-        key
-        for pattern in earlier
-        for key in pattern.hidden
-        if key in cells and cells[key] > 0 and key not in shown
-    )
-    return hidden, shown
-
-
-def period_pattern(
-    period: Period,
-    cells: Mapping[str, int],
-    relations: Sequence[Relation],
-    threshold: int,
-    earlier: Sequence[StoredPattern] = (),
-) -> frozenset[str]:
-    """Protect the period's linked table and audit the result in full before it is used."""
-    forced, fixed = carried_over(cells, earlier)
-    hidden = protect(cells, relations, threshold, forced=forced, fixed=fixed)
-    result = audit_suppression(cells, relations, hidden, threshold)
-    if not result.passed:
-        worst = result.failures[0]
-        raise DisclosureAuditFailed(
-            f"Disclosure audit failed for {period}: suppressed cell {worst.cell} could be worked "
-            f"out to within {worst.low:g}..{worst.high:g}; no workbook was written."
-        )
-    return hidden
