@@ -24,15 +24,6 @@ METHOD_VERSION = 2
 
 
 @dataclass(frozen=True)
-class StoredPattern:
-    """A pattern computed earlier for a period, with the figures it was computed on."""
-
-    fingerprint: str
-    cells: Mapping[str, int]
-    hidden: frozenset[str]
-
-
-@dataclass(frozen=True)
 class SuppressionPattern:
     """The release's [c] cells, by linked-table key, for each of its two periods."""
 
