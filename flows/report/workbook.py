@@ -14,10 +14,7 @@ from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.core.safe_cells import set_text, set_value
-from flows.report.tables import CONFIDENTIAL, NOT_AVAILABLE, NOT_MEANINGFUL, Table
-from flows.report.workbook_archive import ChartText, save_deterministic
-from flows.report.workbook_charts import write_charts
-from flows.report.workbook_layout import (
+from flows.core.workbook_layout import (
     BODY_POINTS,
     LANDSCAPE_TABLE_COLUMNS,
     LANDSCAPE_UNITS,
@@ -27,6 +24,9 @@ from flows.report.workbook_layout import (
     row_height,
     wrapped,
 )
+from flows.report.tables import CONFIDENTIAL, NOT_AVAILABLE, NOT_MEANINGFUL, Table
+from flows.report.workbook_archive import ChartText, save_deterministic
+from flows.report.workbook_charts import write_charts
 
 NUMBER_FORMATS = {"count": "#,##0", "percent": "0.0", "points": "0.0", "text": "@"}
 TITLE_POINTS, HEADING_POINTS = 15, 13

@@ -19,8 +19,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.core.safe_cells import set_text
+from flows.core.workbook_layout import PORTRAIT_UNITS, fit_row, print_setup, wrapped
 from flows.report.workbook_archive import ChartText
-from flows.report.workbook_layout import PORTRAIT_UNITS, fit_row, print_setup, wrapped
 
 CHART_WIDTH_CM = 16  # fits A4 portrait at 100%
 FORCE_COLUMNS = {"name": 2, "change_pct": 7}

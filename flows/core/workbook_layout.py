@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -47,7 +48,7 @@ def row_height(lines: int, points: float = BODY_POINTS) -> float:
     return round(lines * LINE_HEIGHT * points / BODY_POINTS + PADDING, 1)
 
 
-def fit_row(sheet: Worksheet, row: int, texts: list[tuple[str, float]], points: float) -> None:
+def fit_row(sheet: Worksheet, row: int, texts: Sequence[tuple[str, float]], points: float) -> None:
     """Make a row tall enough for each (text, column width) in it when wrapped."""
     lines = max((line_count(text, width, points) for text, width in texts), default=1)
     sheet.row_dimensions[row].height = row_height(lines, points)
