@@ -8,8 +8,8 @@ flows.intake.hidden_cells and flows.intake.date_system apply to what was read.
 What each format tells:
 - .xlsx/.xlsm: everything here, from xl/workbook.xml and each sheet's part.
 - .ods: the same, from content.xml (flows.intake.ods_structure).
-- .xls: nothing yet (its hidden rows and columns are not detected); the sheets' visibility
-  comes from the cell reader itself.
+- .xls: nothing here; the reading child reads its hidden rows and columns and its date system
+  with xlrd (flows.intake.reading.xls_structure), as its cells are parsed there.
 - .csv: nothing is hidden in a text file.
 """
 
