@@ -749,6 +749,17 @@ def test_bare_number_months_in_a_1904_workbook(
             ("t-counts", JAN, LANCASHIRE): 40,
             ("t-counts", FEB, MERSEYSIDE): 25,
         }
+    with cases.case():  # the same workbook saved as .xls keeps its 1904 date system
+        write_profile(partner_settings.partners_dir, "t-counts-xls", COUNTS_PROFILE)
+        old = convert(path, "xls", tmp_path)
+        outcome = ingest_as(engine, partner_settings, "t-counts-xls", old)
+        assert outcome.line() == (
+            "mac.xls: accepted, 2 rows, months Jan 2018 to Feb 2018 (submission 2)"
+        )
+        assert {k: v for k, v in current_totals(engine).items() if k[0] == "t-counts-xls"} == {
+            ("t-counts-xls", JAN, LANCASHIRE): 40,
+            ("t-counts-xls", FEB, MERSEYSIDE): 25,
+        }
 
 
 def test_bare_number_month_headings_in_a_1904_crosstab(
