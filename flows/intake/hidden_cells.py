@@ -21,8 +21,8 @@ from flows.intake.reading.cell_columns import BLANK, CellColumn, CellTable
 from flows.intake.reading.column_building import cell_column
 from flows.intake.reading.grid_reading import Grid
 from flows.intake.reading.header_tables import SHOWN_HEADING, shorten
+from flows.intake.reading.sheet_structure import SheetStructure, WorkbookStructure
 from flows.intake.reading.size_guards import column_letters
-from flows.intake.workbook_structure import SheetStructure, WorkbookStructure
 
 MAX_LISTED = 8
 ADVICE = (

@@ -26,12 +26,8 @@ from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable, ReadResult
 from flows.intake.reading.contained_read import read_in_child
 from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
-from flows.intake.workbook_structure import (
-    ScanBudget,
-    ScanStopped,
-    WorkbookStructure,
-    scan_structure,
-)
+from flows.intake.reading.sheet_structure import WorkbookStructure
+from flows.intake.workbook_structure import ScanBudget, ScanStopped, scan_structure
 
 
 def read_request(path: Path, profile: PartnerProfile) -> ReadRequest:

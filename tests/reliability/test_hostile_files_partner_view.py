@@ -673,9 +673,10 @@ def test_hidden_rows_and_columns_of_a_counts_table(
             f"person reading the file cannot see; {HIDDEN_ADVICE}"
         )
         outcome = ingest_as(engine, column_settings, "t-c-visible", path)
-        assert outcome.reason.startswith(
+        assert outcome.reason == (
             'column.xlsx has hidden figures (sheet "Counts" column C "Contacts") in a column '
-            "the profile needs"
+            'the profile needs, so they cannot be left out (hidden_cells = "visible"); ask the '
+            'partner to unhide it, or set hidden_cells = "include" in the profile to read it.'
         )
         assert [row[2] for row in ledger(engine)] == [
             "rejected",

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from flows.core.errors import FileRejected
-from flows.intake.workbook_structure import SheetStructure, WorkbookStructure
+from flows.intake.reading.sheet_structure import SheetStructure, WorkbookStructure
 
 XLS = ".xls"
 _STATES = {0: "visible", 1: "hidden", 2: "veryHidden"}  # xlrd's Sheet.visibility
