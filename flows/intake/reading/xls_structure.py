@@ -27,7 +27,6 @@ def scan_xls_structure(path: Path, sheets: Iterable[str | None]) -> WorkbookStru
     """The hidden rows and columns (1-based) of the sheets named, and whether the workbook
     counts its dates from 1904."""
     import xlrd
-    from xlrd.compdoc import CompDocError
 
     try:
         # formatting_info: without it xlrd skips the ROW and COLINFO records that say hidden
@@ -40,7 +39,9 @@ def scan_xls_structure(path: Path, sheets: Iterable[str | None]) -> WorkbookStru
             return WorkbookStructure(book.datemode == 1, scanned, True, hidden)
         finally:
             book.release_resources()
-    except (xlrd.XLRDError, CompDocError, ValueError, IndexError, KeyError):
+    except MemoryError:  # the reading child names its memory limit
+        raise
+    except Exception:  # noqa: BLE001 - xlrd signals a malformed file many ways (struct.error...)
         raise FileRejected(
             f"{path.name} is corrupt: its workbook structure cannot be read; ask the partner "
             "to save it again and resend it."
