@@ -11,15 +11,18 @@ Either of the last two is said in the feedback report, with the rows and columns
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from flows.core.errors import FileRejected
-from flows.intake.reading.cell_columns import BLANK, CellTable
+from flows.intake.reading.cell_columns import BLANK, CellColumn, CellTable
+from flows.intake.reading.column_building import cell_column
 from flows.intake.reading.grid_reading import Grid
+from flows.intake.reading.header_tables import SHOWN_HEADING, shorten
+from flows.intake.reading.sheet_structure import SheetStructure, WorkbookStructure
 from flows.intake.reading.size_guards import column_letters
-from flows.intake.workbook_structure import SheetStructure, WorkbookStructure
 
 MAX_LISTED = 8
 ADVICE = (
@@ -36,17 +39,23 @@ class HiddenFigures:
     sheet: str | None
     rows: tuple[int, ...] = ()
     columns: tuple[int, ...] = ()
+    headings: tuple[str, ...] = ()  # the columns' headings, when a table's (none for a grid)
 
     def __bool__(self) -> bool:
         return bool(self.rows or self.columns)
 
     def described(self) -> str:
-        """'sheet "Data" rows 5, 9 and column C' as the partner would look for them."""
+        """'sheet "Data" rows 5, 9 and column C' as the partner would look for them (a
+        table's columns with their headings: 'column D "Caller"')."""
         parts = []
         if self.rows:
             parts.append(_listed("row", [str(row) for row in self.rows]))
         if self.columns:
-            parts.append(_listed("column", [column_letters(c) for c in self.columns]))
+            letters = [column_letters(c) for c in self.columns]
+            if self.headings:
+                shown = [shorten(heading, SHOWN_HEADING) for heading in self.headings]
+                letters = [f'{a} "{b}"' for a, b in zip(letters, shown, strict=True)]
+            parts.append(_listed("column", letters))
         where = f'sheet "{self.sheet}" ' if self.sheet else ""
         return where + " and ".join(parts)
 
@@ -132,30 +141,93 @@ def apply_to_grids(
 
 
 def apply_to_table(
-    file_name: str, table: CellTable, structure: WorkbookStructure, mode: str
+    file_name: str,
+    table: CellTable,
+    structure: WorkbookStructure,
+    mode: str,
+    required: Collection[str] = (),
 ) -> tuple[CellTable, tuple[str, ...]]:
-    """A records or counts table after the profile's hidden_cells: its hidden rows that hold
-    data refused, left out or kept (with the feedback's note)."""
+    """A records or counts table after the profile's hidden_cells: its hidden rows and read
+    columns that hold data refused, left out or kept (with the feedback's note). A hidden
+    column the profile does not read is only named. `required` are the headings the layout
+    cannot do without: with "visible" a hidden one refuses the file, as nothing can stand in."""
     sheet = structure.sheet(table.sheet)
-    if sheet is None or not sheet.hidden_rows:
+    if sheet is None or not sheet.hides_cells:
         return table, ()
-    hidden = np.isin(table.row_numbers, np.fromiter(sheet.hidden_rows, np.int64))
+    rows, columns = _hidden_in_table(table, sheet)
+    unread = _unread_columns(table, sheet)
+    if not (rows.any() or columns):
+        return table, unread
+    found = HiddenFigures(
+        table.sheet,
+        tuple(int(r) for r in table.row_numbers[rows]),
+        tuple(table.column_numbers[heading] for heading in columns),
+        tuple(columns),
+    )
+    if mode == "refuse":
+        raise refusal(file_name, [found])
+    if mode == "visible":
+        needed = [heading for heading in columns if heading in required]
+        if needed:
+            raise _needed_refusal(file_name, table, needed)
+        table = _visible_part(table, rows, columns)
+    return table, (note(mode, [found]), *unread)
+
+
+def _hidden_in_table(table: CellTable, sheet: SheetStructure) -> tuple[np.ndarray, list[str]]:
+    """Which of the table's rows are hidden and hold data, and which of its read columns
+    (by heading) are hidden and hold data."""
     filled = np.zeros(len(table), bool)
     for column in table.columns.values():
         filled |= column.kinds != BLANK
-    hidden &= filled
-    if not hidden.any():
-        return table, ()
-    found = [HiddenFigures(table.sheet, tuple(int(r) for r in table.row_numbers[hidden]))]
-    if mode == "refuse":
-        raise refusal(file_name, found)
-    if mode == "include":
-        return table, (note(mode, found),)
-    keep = np.flatnonzero(~hidden)
-    columns = {heading: column.take(keep) for heading, column in table.columns.items()}
-    return replace(table, columns=columns, row_numbers=table.row_numbers[keep]), (
-        note(mode, found),
+    rows = np.zeros(len(table), bool)
+    if sheet.hidden_rows:
+        rows = np.isin(table.row_numbers, np.fromiter(sheet.hidden_rows, np.int64)) & filled
+    columns = [
+        heading
+        for heading, number in sorted(table.column_numbers.items(), key=lambda item: item[1])
+        if number in sheet.hidden_columns and (table.columns[heading].kinds != BLANK).any()
+    ]
+    return rows, columns
+
+
+def _unread_columns(table: CellTable, sheet: SheetStructure) -> tuple[str, ...]:
+    """The feedback's note naming hidden columns with a heading that the profile does not
+    read (helper columns, which are normal): they were left out anyway."""
+    read = set(table.column_numbers.values())
+    hidden = [
+        (number, heading)
+        for number, heading in zip(table.heading_numbers, table.headings, strict=False)
+        if number in sheet.hidden_columns and number not in read
+    ]
+    if not hidden:
+        return ()
+    numbers, headings = zip(*hidden, strict=True)
+    described = HiddenFigures(table.sheet, columns=numbers, headings=headings).described()
+    return (f"Hidden columns not read ({described}): the profile does not use them.",)
+
+
+def _needed_refusal(file_name: str, table: CellTable, needed: list[str]) -> FileRejected:
+    columns = tuple(table.column_numbers[heading] for heading in needed)
+    described = HiddenFigures(table.sheet, columns=columns, headings=tuple(needed)).described()
+    return FileRejected(
+        f"{file_name} has hidden figures ({described}) in a column the profile needs, so they "
+        'cannot be left out (hidden_cells = "visible"); ask the partner to unhide it, or set '
+        'hidden_cells = "include" in the profile to read it.'
     )
+
+
+def _visible_part(table: CellTable, rows: np.ndarray, columns: list[str]) -> CellTable:
+    """The table as a person sees it: hidden rows left out, hidden (optional) columns blank,
+    which reads as a column the profile does not map."""
+    keep = np.flatnonzero(~rows)
+    shown: dict[str, CellColumn] = {}
+    for heading, column in table.columns.items():
+        if heading in columns:
+            shown[heading] = cell_column(np.full(len(keep), None, dtype=object))
+        else:
+            shown[heading] = column.take(keep)
+    return replace(table, columns=shown, row_numbers=table.row_numbers[keep])
 
 
 def totals_explained(reason: str, notes: tuple[str, ...]) -> str:

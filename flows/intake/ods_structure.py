@@ -14,12 +14,8 @@ import zipfile
 from html import unescape
 from pathlib import Path
 
-from flows.intake.workbook_structure import (
-    ScanBudget,
-    SheetStructure,
-    WorkbookStructure,
-    part_blocks,
-)
+from flows.intake.reading.sheet_structure import SheetStructure, WorkbookStructure
+from flows.intake.workbook_structure import ScanBudget, part_blocks
 
 # Tags by local name; the look-ahead keeps "table" from matching table-row, table:table-cell
 # or table-row-group.

@@ -26,12 +26,8 @@ from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable, ReadResult
 from flows.intake.reading.contained_read import read_in_child
 from flows.intake.reading.read_request import MB, ReadLimits, ReadRequest
-from flows.intake.workbook_structure import (
-    ScanBudget,
-    ScanStopped,
-    WorkbookStructure,
-    scan_structure,
-)
+from flows.intake.reading.sheet_structure import WorkbookStructure
+from flows.intake.workbook_structure import ScanBudget, ScanStopped, scan_structure
 
 
 def read_request(path: Path, profile: PartnerProfile) -> ReadRequest:
@@ -78,7 +74,8 @@ def read_partner_file(
     if profile.layout == "crosstab":  # its grids melted into counts rows
         return read_crosstab(path, profile, result, structure)
     table = result.table
-    table, notes = apply_to_table(path.name, table, structure, profile.hidden_cells)
+    required = [profile.columns[role] for role in profile.required_roles]
+    table, notes = apply_to_table(path.name, table, structure, profile.hidden_cells, required)
     if structure.date1904:
         table = table_in_1900_system(table, _date_headings(profile))
     if path.suffix.lower() == ".csv":
@@ -94,7 +91,8 @@ def read_with_structure(
 ) -> tuple[ReadResult, WorkbookStructure]:
     """The read in its child and, meanwhile in a thread of this process, the scan of the
     workbook's structure (hidden rows and sheets, date system): the scan costs no time of its
-    own. It inflates no more than the guards allow, and stops when the read fails."""
+    own. It inflates no more than the guards allow, and stops when the read fails. An .xls has
+    no XML to scan: the child reads its structure with xlrd and returns it with the cells."""
     budget = ScanBudget(settings.max_uncompressed_bytes)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="structure") as pool:
         if path.suffix.lower() == ".ods":
@@ -107,12 +105,14 @@ def read_with_structure(
             budget.stop.set()
             raise
         try:
-            return result, scanning.result()
+            scanned = scanning.result()
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error, ScanStopped):
             raise FileRejected(
                 f"{path.name} is corrupt: its workbook structure cannot be read; ask the partner "
                 "to save it again and resend it."
             ) from None
+    # an .xls is scanned in the reading child (flows.intake.reading.xls_structure)
+    return result, result.details.get("structure", scanned)
 
 
 def read_crosstab(

@@ -139,7 +139,7 @@ class PartnerProfile(BaseModel):
             raise ValueError(
                 f'{key} is only for layout = "crosstab"; {self.layout} reads one sheet'
             )
-        required = RECORDS_COLUMNS if self.layout == "records" else COUNTS_COLUMNS
+        required = self.required_roles
         missing = [name for name in required if not self.columns.get(name, "").strip()]
         if missing:
             raise ValueError(f"[columns] needs {', '.join(missing)} for the {self.layout} layout")
@@ -180,6 +180,13 @@ class PartnerProfile(BaseModel):
         return self.sheets is not None and (
             self.sheets in ("all", "months") or any(c in self.sheets for c in "*?[")
         )
+
+    @property
+    def required_roles(self) -> tuple[str, ...]:
+        """The [columns] a records or counts table cannot do without (a crosstab: none)."""
+        if self.layout == "crosstab":
+            return ()
+        return RECORDS_COLUMNS if self.layout == "records" else COUNTS_COLUMNS
 
     @property
     def wanted_headings(self) -> list[str]:

@@ -2,14 +2,15 @@
 date system (1900 or 1904).
 
 A scan of the file's own XML, separate from the cell reader and run after it (the guards have
-then checked the zip: its sizes, its parts' names, no DOCTYPE). It returns plain data, which
-flows.intake.hidden_cells and flows.intake.date_system apply to what was read.
+then checked the zip: its sizes, its parts' names, no DOCTYPE). It returns plain data
+(flows.intake.reading.sheet_structure), which flows.intake.hidden_cells and
+flows.intake.date_system apply to what was read.
 
 What each format tells:
 - .xlsx/.xlsm: everything here, from xl/workbook.xml and each sheet's part.
 - .ods: the same, from content.xml (flows.intake.ods_structure).
-- .xls: nothing yet (its hidden rows and columns are not detected); the sheets' visibility
-  comes from the cell reader itself.
+- .xls: nothing here; the reading child reads its hidden rows and columns and its date system
+  with xlrd (flows.intake.reading.xls_structure), as its cells are parsed there.
 - .csv: nothing is hidden in a text file.
 """
 
@@ -25,6 +26,12 @@ from html import unescape
 from pathlib import Path
 from typing import IO
 
+from flows.intake.reading.sheet_structure import (
+    NOT_SCANNED,
+    SheetStructure,
+    WorkbookStructure,
+)
+
 _XLSX = (".xlsx", ".xlsm")
 _CHUNK = 4 << 20
 _CARRY = 64 * 1024  # longer than any one row or column tag
@@ -37,32 +44,6 @@ _TRUE = (b"1", b"true")
 _WORKBOOK_PR = re.compile(rb"<(?:\w+:)?workbookPr\b([^>]*)>")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
-
-
-@dataclass(frozen=True)
-class SheetStructure:
-    name: str
-    state: str = "visible"  # or "hidden", "veryHidden"
-    hidden_rows: frozenset[int] = frozenset()  # 1-based row numbers
-    hidden_columns: frozenset[int] = frozenset()  # 1-based column numbers (A is 1)
-
-    @property
-    def hides_cells(self) -> bool:
-        return bool(self.hidden_rows or self.hidden_columns)
-
-
-@dataclass(frozen=True)
-class WorkbookStructure:
-    date1904: bool = False
-    sheets: tuple[SheetStructure, ...] = ()
-    scanned: bool = False  # False: a format this scan does not read (see the module's notes)
-    hidden_sheets: tuple[str, ...] = field(default=())
-
-    def sheet(self, name: str | None) -> SheetStructure | None:
-        return next((s for s in self.sheets if s.name == name), None)
-
-
-NOT_SCANNED = WorkbookStructure()
 
 
 class ScanStopped(Exception):

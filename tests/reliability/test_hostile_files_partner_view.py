@@ -33,7 +33,9 @@ from flows.intake.profiles import find_profile
 from tests.conftest import helpline_env
 from tests.reliability.conftest import CaseLog
 from tests.support.db_state import current_totals, ledger, row_counts
+from tests.support.office import convert
 from tests.support.partner_files import (
+    COUNTS_PROFILE,
     CROSSTAB_PROFILE,
     HEADINGS,
     MONTHS_DOWN_PROFILE,
@@ -503,6 +505,226 @@ def test_hidden_records_rows_refused_or_left_out(
         ]
 
 
+def records_with_columns(
+    path: Path,
+    hidden: str = "",
+    hidden_rows: tuple[int, ...] = (),
+    first_column: int = 1,
+) -> Path:
+    """Five January Lancashire records, a helper column "Notes" after them, the table from
+    `first_column` on; the columns lettered in `hidden` and the rows in hidden_rows hidden."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Contacts"
+    pad: list[object] = [None] * (first_column - 1)
+    sheet.append([*pad, *HEADINGS, "Notes"])
+    for row in records("J", JAN, "Lancashire", 5):
+        sheet.append([*pad, *row, "checked"])
+    for letter in hidden:
+        sheet.column_dimensions[letter].hidden = True
+    for number in hidden_rows:
+        sheet.row_dimensions[number].hidden = True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def caller_types(engine: Engine, partner: str) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT caller_type, count(*) AS n FROM helpline.contact_records "
+                "WHERE partner_id = :partner GROUP BY caller_type"
+            ),
+            {"partner": partner},
+        )
+        return {r.caller_type: r.n for r in rows}
+
+
+NOTES_NOT_READ = (
+    'Hidden columns not read (sheet "Contacts" column E "Notes"): the profile does not use them.'
+)
+
+
+@pytest.fixture
+def column_settings(hidden_settings: Settings) -> Settings:
+    folder = hidden_settings.partners_dir
+    write_profile(folder, "t-r-include", 'hidden_cells = "include"\n' + RECORDS_PROFILE)
+    write_profile(folder, "t-c-visible", 'hidden_cells = "visible"\n' + COUNTS_PROFILE)
+    return hidden_settings
+
+
+def test_a_hidden_column_the_profile_reads_is_refused_left_out_or_read(
+    engine: Engine, column_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    path = records_with_columns(tmp_path / "cols.xlsx", hidden="DE")
+    with cases.case():  # the default: refused, naming the column the profile maps, not Notes
+        outcome = ingest_as(engine, column_settings, "t-records", path)
+        assert outcome.line() == (
+            'cols.xlsx: rejected: cols.xlsx has hidden figures (sheet "Contacts" column D '
+            f'"Caller"), which a person reading the file cannot see; {HIDDEN_ADVICE}'
+        )
+        assert [row[1:3] for row in ledger(engine)] == [("cols.xlsx", "rejected")]
+        assert current_totals(engine) == {}
+        assert row_counts(engine)["contact_records"] == 0
+    with cases.case():  # visible only: the callers are not read, as if the column were absent
+        outcome = ingest_as(engine, column_settings, "t-r-visible", path)
+        assert outcome.line() == (
+            "cols.xlsx: accepted, 5 rows, months Jan 2018 to Jan 2018 (submission 2)"
+        )
+        assert current_totals(engine) == {("t-r-visible", JAN, LANCASHIRE): 5}
+        assert caller_types(engine, "t-r-visible") == {"unknown": 5}
+        assert feedback_notes(outcome.feedback_path) == [
+            'Hidden figures not read (sheet "Contacts" column D "Caller"): the profile reads '
+            "only what is visible, so a Total that counts them will not add up.",
+            NOTES_NOT_READ,
+        ]
+    with cases.case():  # included: the callers are read, and the feedback says so
+        outcome = ingest_as(engine, column_settings, "t-r-include", path)
+        assert outcome.status == "accepted", outcome.line()
+        assert caller_types(engine, "t-r-include") == {"child": 5}
+        assert feedback_notes(outcome.feedback_path) == [
+            'Hidden figures read (sheet "Contacts" column D "Caller"): the profile includes '
+            "hidden rows and columns.",
+            NOTES_NOT_READ,
+        ]
+
+
+def test_a_hidden_helper_column_the_profile_does_not_read_is_only_named(
+    engine: Engine, column_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    with cases.case():
+        path = records_with_columns(tmp_path / "helper.xlsx", hidden="E")
+        outcome = ingest_as(engine, column_settings, "t-records", path)
+        assert outcome.line() == (
+            "helper.xlsx: accepted, 5 rows, months Jan 2018 to Jan 2018 (submission 1)"
+        )
+        assert current_totals(engine) == {("t-records", JAN, LANCASHIRE): 5}
+        assert caller_types(engine, "t-records") == {"child": 5}
+        assert feedback_notes(outcome.feedback_path) == [NOTES_NOT_READ]
+
+
+def test_a_hidden_column_the_profile_needs_cannot_be_left_out(
+    engine: Engine, column_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    # The table starts in column B, so "Police force" is the sheet's column D.
+    path = records_with_columns(tmp_path / "needed.xlsx", hidden="D", first_column=2)
+    with cases.case():
+        outcome = ingest_as(engine, column_settings, "t-r-visible", path)
+        assert outcome.line() == (
+            'needed.xlsx: rejected: needed.xlsx has hidden figures (sheet "Contacts" column D '
+            '"Police force") in a column the profile needs, so they cannot be left out '
+            '(hidden_cells = "visible"); ask the partner to unhide it, or set hidden_cells = '
+            '"include" in the profile to read it.'
+        )
+        assert [row[2] for row in ledger(engine)] == ["rejected"]
+        assert current_totals(engine) == {}
+    with cases.case():  # the default names it the same way
+        outcome = ingest_as(engine, column_settings, "t-records", path)
+        assert outcome.reason == (
+            'needed.xlsx has hidden figures (sheet "Contacts" column D "Police force"), which a '
+            f"person reading the file cannot see; {HIDDEN_ADVICE}"
+        )
+        assert current_totals(engine) == {}
+
+
+def hidden_counts(path: Path, hidden_rows: tuple[int, ...], hidden: str = "") -> Path:
+    """Monthly counts, one row per force; row 3 (Merseyside) can be hidden."""
+    rows = [["Cumbria", 3], ["Merseyside", 4], ["Lancashire", 12]]
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Counts"
+    sheet.append(["Month", "Force", "Contacts"])
+    for force, contacts in rows:
+        sheet.append([datetime(2018, 1, 1), force, contacts])
+    for number in hidden_rows:
+        sheet.row_dimensions[number].hidden = True
+    for letter in hidden:
+        sheet.column_dimensions[letter].hidden = True
+    workbook.save(path)
+    return path
+
+
+def test_hidden_rows_and_columns_of_a_counts_table(
+    engine: Engine, column_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    with cases.case():  # a hidden row of figures: refused by default
+        path = hidden_counts(tmp_path / "row.xlsx", (3,))
+        outcome = ingest_as(engine, column_settings, "t-counts", path)
+        assert outcome.line() == (
+            'row.xlsx: rejected: row.xlsx has hidden figures (sheet "Counts" row 3), which a '
+            f"person reading the file cannot see; {HIDDEN_ADVICE}"
+        )
+        assert current_totals(engine) == {}
+    with cases.case():  # visible only: exactly the visible figures
+        outcome = ingest_as(engine, column_settings, "t-c-visible", path)
+        assert outcome.status == "accepted", outcome.line()
+        assert current_totals(engine) == {
+            ("t-c-visible", JAN, CUMBRIA): 3,
+            ("t-c-visible", JAN, LANCASHIRE): 12,
+        }
+    with cases.case():  # the Contacts column hidden: refused, and "visible" cannot drop it
+        path = hidden_counts(tmp_path / "column.xlsx", (), hidden="C")
+        outcome = ingest_as(engine, column_settings, "t-counts", path)
+        assert outcome.reason == (
+            'column.xlsx has hidden figures (sheet "Counts" column C "Contacts"), which a '
+            f"person reading the file cannot see; {HIDDEN_ADVICE}"
+        )
+        outcome = ingest_as(engine, column_settings, "t-c-visible", path)
+        assert outcome.reason == (
+            'column.xlsx has hidden figures (sheet "Counts" column C "Contacts") in a column '
+            'the profile needs, so they cannot be left out (hidden_cells = "visible"); ask the '
+            'partner to unhide it, or set hidden_cells = "include" in the profile to read it.'
+        )
+        assert [row[2] for row in ledger(engine)] == [
+            "rejected",
+            "loaded",
+            "rejected",
+            "rejected",
+        ]
+        assert set(current_totals(engine)) == {
+            ("t-c-visible", JAN, CUMBRIA),
+            ("t-c-visible", JAN, LANCASHIRE),
+        }
+
+
+def test_hidden_rows_and_columns_of_an_xls_workbook(
+    engine: Engine, column_settings: Settings, tmp_path: Path, cases: CaseLog
+) -> None:
+    source = records_with_columns(tmp_path / "source" / "old.xlsx", "DE", hidden_rows=(3, 5))
+    path = convert(source, "xls", tmp_path)
+    with cases.case():  # the .xls shows its hidden rows and columns like an .xlsx
+        outcome = ingest_as(engine, column_settings, "t-records", path)
+        assert outcome.line() == (
+            'old.xls: rejected: old.xls has hidden figures (sheet "Contacts" rows 3, 5 and '
+            f'column D "Caller"), which a person reading the file cannot see; {HIDDEN_ADVICE}'
+        )
+        assert [row[1:3] for row in ledger(engine)] == [("old.xls", "rejected")]
+        assert current_totals(engine) == {}
+    with cases.case():  # visible only: three records, callers not read
+        outcome = ingest_as(engine, column_settings, "t-r-visible", path)
+        assert outcome.line() == (
+            "old.xls: accepted, 3 rows, months Jan 2018 to Jan 2018 (submission 2)"
+        )
+        assert current_totals(engine) == {("t-r-visible", JAN, LANCASHIRE): 3}
+        assert caller_types(engine, "t-r-visible") == {"unknown": 3}
+        assert feedback_notes(outcome.feedback_path) == [
+            'Hidden figures not read (sheet "Contacts" rows 3, 5 and column D "Caller"): the '
+            "profile reads only what is visible, so a Total that counts them will not add up.",
+            NOTES_NOT_READ,
+        ]
+    with cases.case():  # an .xls crosstab's hidden row is refused too
+        source = hidden_crosstab(tmp_path / "source" / "cross.xlsx", total_counts_hidden=True)
+        outcome = ingest_as(engine, column_settings, "t-x-refuse", convert(source, "xls", tmp_path))
+        assert outcome.reason == (
+            'cross.xls has hidden figures (sheet "Data" row 5), which a person reading the file '
+            f"cannot see; {HIDDEN_ADVICE}"
+        )
+        assert set(current_totals(engine)) == {("t-r-visible", JAN, LANCASHIRE)}
+
+
 # ---- 5. workbook structure: the 1904 date system, duplicate parts, DOCTYPE in any part --------
 
 
@@ -527,6 +749,17 @@ def test_bare_number_months_in_a_1904_workbook(
         assert current_totals(engine) == {
             ("t-counts", JAN, LANCASHIRE): 40,
             ("t-counts", FEB, MERSEYSIDE): 25,
+        }
+    with cases.case():  # the same workbook saved as .xls keeps its 1904 date system
+        write_profile(partner_settings.partners_dir, "t-counts-xls", COUNTS_PROFILE)
+        old = convert(path, "xls", tmp_path)
+        outcome = ingest_as(engine, partner_settings, "t-counts-xls", old)
+        assert outcome.line() == (
+            "mac.xls: accepted, 2 rows, months Jan 2018 to Feb 2018 (submission 2)"
+        )
+        assert {k: v for k, v in current_totals(engine).items() if k[0] == "t-counts-xls"} == {
+            ("t-counts-xls", JAN, LANCASHIRE): 40,
+            ("t-counts-xls", FEB, MERSEYSIDE): 25,
         }
 
 

@@ -576,3 +576,25 @@ def test_sheet_grids_for_layouts_that_read_several_sheets(tmp_path: Path) -> Non
     path = xlsx([HEADINGS, *ROWS], edit=second_sheet)(tmp_path)
     grids = read_sheet_grids(path, lambda sheets: [n for n, visible in sheets if visible][1:])
     assert grids == [("Feb", [["Force", "Total"], ["merged", ""]], [((1, 0), (1, 1))])]
+
+
+SHIFTED: list[list[object]] = [
+    [None, None, "Ref", "Notes", None, "Date of contact", "Police force"],
+    [None, None, "A1", "ok", None, datetime(2018, 1, 2), "Cumbria"],
+]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [xlsx(SHIFTED), ods(SHIFTED), csv_file([[c or "" for c in row] for row in SHIFTED])],
+    ids=["xlsx", "ods", "csv"],
+)
+def test_a_table_records_where_its_columns_are_in_the_sheet(
+    make: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    """Column A is 1, whatever column the reader's rows start from (calamine's start at the
+    first used one): what flows.intake.hidden_cells matches hidden columns against."""
+    table = read_table(make(tmp_path), wanted=["Ref", "Date of contact", "Police force"])
+    assert table.column_numbers == {"Ref": 3, "Date of contact": 6, "Police force": 7}
+    assert table.headings == ["Ref", "Notes", "Date of contact", "Police force"]
+    assert table.heading_numbers == (3, 4, 6, 7)

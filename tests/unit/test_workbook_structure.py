@@ -5,7 +5,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from flows.intake.workbook_structure import NOT_SCANNED, scan_structure
+import pytest
+
+from flows.core.errors import FileRejected
+from flows.intake.reading.sheet_structure import NOT_SCANNED
+from flows.intake.reading.xls_structure import scan_xls_structure
+from flows.intake.workbook_structure import scan_structure
 
 WORKBOOK = (
     b'<workbook xmlns:r="r"><workbookPr date1904="true"/><sheets>'
@@ -61,3 +66,10 @@ def test_other_formats_are_not_scanned(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("Ref\n", encoding="utf-8")
     assert scan_structure(path, [None]) == NOT_SCANNED
+
+
+def test_an_xls_whose_structure_xlrd_cannot_read_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "junk.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(FileRejected, match=r"^junk\.xls is corrupt: its workbook structure"):
+        scan_xls_structure(path, ["Sheet1"])

@@ -103,6 +103,12 @@ class CellTable:
     sheet: str | None  # None for a CSV
     header_row: int  # 1-based
     headings: list[str]  # every heading of the header row, cleaned and shortened
+    # Where the columns are in the sheet (1-based, A is 1), so that what the workbook hides can
+    # be matched to them (flows.intake.hidden_cells): each read column's, by its key in
+    # `columns`, and each heading's, in the order of `headings`. Empty for a table built in the
+    # parent (a melted crosstab), whose hidden cells were dealt with in its grids.
+    column_numbers: dict[str, int] = field(default_factory=dict)
+    heading_numbers: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.row_numbers)

@@ -27,6 +27,7 @@ from flows.intake.reading.read_request import (
 from flows.intake.reading.sheet_tables import MergedRange, open_workbook, sheet_grid, sheet_list
 from flows.intake.reading.sheets import SheetChoice, SheetSelection, choose_sheets
 from flows.intake.reading.size_guards import SizeLimits
+from flows.intake.reading.xls_structure import XLS, scan_xls_structure
 
 # Force areas down a sheet are a few dozen rows and months down some hundreds: a "crosstab" of
 # more rows is a long table under the wrong profile, and is refused before any row is melted.
@@ -109,7 +110,10 @@ def extract_crosstab(request: ReadRequest) -> ReadResult:
                 f"{path.name}: {where} has {len(rows):,} rows, more than a crosstab of "
                 f"{MAX_CROSSTAB_ROWS:,} rows can be; check the profile's layout."
             )
-    return ReadResult((), {"choice": choice, "grids": grids})
+    details = {"choice": choice, "grids": grids}
+    if path.suffix.lower() == XLS:  # see xls_structure: scanned here, not in the parent
+        details["structure"] = scan_xls_structure(path, [name for name, _, _ in grids])
+    return ReadResult((), details)
 
 
 def extract_sample(request: ReadRequest) -> ReadResult:

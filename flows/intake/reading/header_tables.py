@@ -113,6 +113,16 @@ def headings_of(row: Sequence[object], limit: int = SHOWN_CHARACTERS) -> list[st
     return [shorten(text, limit) for text in texts if text]
 
 
+def numbered_headings(
+    row: Sequence[object], first_column: int = 1, limit: int = SHOWN_CHARACTERS
+) -> tuple[list[str], tuple[int, ...]]:
+    """headings_of the row, and each one's column number in the sheet (row[0] being in
+    first_column)."""
+    texts = ((number, cell_text(cell, 4 * limit)) for number, cell in enumerate(row, first_column))
+    found = [(number, shorten(text, limit)) for number, text in texts if text]
+    return [text for _, text in found], tuple(number for number, _ in found)
+
+
 def _shown_headings(row: Sequence[object]) -> str:
     return shorten(", ".join(headings_of(row[:1000], SHOWN_HEADING)) or "none")
 
@@ -211,12 +221,14 @@ def table_below_header(
     positions: list[int],
     header: tuple[int, Sequence[object]],
     sheet: str | None,
+    first_column: int = 1,
 ) -> CellTable:
     """The wanted cells of the data rows and their row numbers in the partner's file.
 
     `grid` holds the cells below the header, columns 0 to the last wanted one, so a "Total"
     label in a helper column on the left still ends the table. `header` is the header row's
-    number (1-based) and its cells.
+    number (1-based) and its cells; `first_column` is the sheet column (1-based) of the grid's
+    column 0 and of the header's first cell.
     """
     (name, place), first = where, header[0] + 1
     filled = ~grid.blank
@@ -242,4 +254,6 @@ def table_below_header(
     rows = slice(0, end) if len(kept) == end else kept
     columns = {heading: grid.column(p, rows) for heading, p in zip(wanted, positions, strict=True)}
     numbers = (first + kept).astype(np.int64)
-    return CellTable(columns, numbers, sheet, header[0], headings_of(header[1]))
+    headings, heading_numbers = numbered_headings(header[1], first_column)
+    at = {heading: first_column + p for heading, p in zip(wanted, positions, strict=True)}
+    return CellTable(columns, numbers, sheet, header[0], headings, at, heading_numbers)

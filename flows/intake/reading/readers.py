@@ -28,6 +28,7 @@ from flows.intake.reading.read_request import (
 )
 from flows.intake.reading.sheet_tables import calamine_errors, open_workbook, read_sheet_table
 from flows.intake.reading.size_guards import SizeLimits
+from flows.intake.reading.xls_structure import XLS, scan_xls_structure
 
 Extraction = Callable[[ReadRequest], ReadResult]
 
@@ -54,6 +55,8 @@ def extract_table(request: ReadRequest) -> ReadResult:
             table = read_sheet_table(
                 path, wanted, request.sheet, request.header_row, limits, request.profile_id
             )
+            if path.suffix.lower() == XLS:  # see xls_structure: scanned here, not in the parent
+                return ReadResult((table,), {"structure": scan_xls_structure(path, [table.sheet])})
             return ReadResult((table,))
         with path.open("rb") as handle:  # a byte-order mark outranks the profile's encoding
             start = handle.read(3)

@@ -284,6 +284,8 @@ def read_sheet_table(
     del top
     for chunk in chunks:
         grid.add(chunk[:, :width])
+    first_column = int(data.start[1]) + 1 if data.height else 1  # calamine's rows start there
+    found = (index + 1, rows[index])
     return table_below_header(
-        (name, where), grid.finish(), wanted, positions, (index + 1, rows[index]), sheet
+        (name, where), grid.finish(), wanted, positions, found, sheet, first_column
     )
