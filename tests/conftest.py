@@ -124,10 +124,13 @@ def engine(migrated_engine: Engine) -> Engine:
 TEST_CONTACT_EMAIL = "statistics@helpline.test"
 
 
-@pytest.fixture(autouse=True)
-def contact_address(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every Settings a test builds from the environment has a real contact address."""
-    monkeypatch.setenv("HELPLINE_CONTACT_EMAIL", TEST_CONTACT_EMAIL)
+@pytest.fixture(autouse=True, scope="session")
+def contact_address() -> Iterator[None]:
+    """Every Settings a test builds from the environment has a real contact address, module
+    fixtures' included (a workbook built before a test and again in it must say the same)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HELPLINE_CONTACT_EMAIL", TEST_CONTACT_EMAIL)
+        yield
 
 
 @pytest.fixture
