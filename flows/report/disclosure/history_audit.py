@@ -191,18 +191,34 @@ def revision_pattern(
     unrevised force area that the last version showed stays shown (readers have it). Only the
     new version's other cells can become complements.
 
-    A first publication whose small counts sit in a region too small to protect them with its
-    total shown (a region of two force areas with 3 and 4 contacts) cannot keep that total: it
-    is protected as before, and the total stays [c] in later versions too. A revision never
-    hides a headline the version before showed: it is refused instead.
+    A first publication may have a region whose total is too small to publish beside the
+    small counts inside it (see _first_version); that total then stays [c] in later versions
+    too. A revision never hides a headline the version before showed: it is refused instead.
     """
     if not earlier:
-        try:
-            return _new_version(period, areas, cells, earlier, threshold)
-        except DisclosureAuditFailed:
-            relations = linked_relations(period, areas)
-            return protect(cells, relations, threshold)
+        return _first_version(period, areas, cells, threshold)
     return _new_version(period, areas, cells, earlier, threshold)
+
+
+def _first_version(
+    period: Period, areas: Sequence[Area], cells: Mapping[str, int], threshold: int
+) -> frozenset[str]:
+    """The first pattern of a period, every headline shown where any safe pattern allows.
+
+    Where none does (a sparse region of two force areas whose total would give away the small
+    counts inside it), region totals are let go smallest first, one more at each try, so only
+    the regions that need it lose their headline; England and Wales's total is never let go.
+    """
+    regions = sorted(
+        headline_cells(areas) - {cell_key(ALL, TOTAL)}, key=lambda key: (cells.get(key, 0), key)
+    )
+    for count in range(len(regions) + 1):
+        try:
+            let_go = frozenset(regions[:count])
+            return _new_version(period, areas, cells, (), threshold, let_go=let_go)
+        except DisclosureAuditFailed:
+            continue
+    return protect(cells, linked_relations(period, areas), threshold)
 
 
 def _new_version(
@@ -211,12 +227,13 @@ def _new_version(
     cells: Mapping[str, int],
     earlier: Sequence[VersionFigures],
     threshold: int,
+    let_go: frozenset[str] = frozenset(),
 ) -> frozenset[str]:
     number = len(earlier) + 1
     table, relations = history_table(period, areas, [*(v.cells for v in earlier), cells])
     forced = {versioned(n, key) for n, v in enumerate(earlier, start=1) for key in v.hidden}
     fixed = {versioned(n, k) for n, v in enumerate(earlier, start=1) for k in v.cells} - forced
-    headline = headline_cells(areas) - (earlier[-1].hidden if earlier else frozenset())
+    headline = headline_cells(areas) - (earlier[-1].hidden if earlier else frozenset()) - let_go
     fixed |= {versioned(number, key) for key in headline}
     if earlier:
         last = earlier[-1]
