@@ -131,6 +131,25 @@ def test_a_sparse_release_with_small_counts_in_several_regions(seed: int) -> Non
     assert attack(release, legacy_editions(release, T), smallest=0.0).failures
 
 
+@pytest.mark.slow
+def test_a_region_too_sparse_for_its_total_loses_only_the_headlines_it_must() -> None:
+    """Seed 31, 2018-H1: London has 9 contacts in its two force areas. The earlier method hid
+    London, the North East (397) and the West Midlands (407); England and Wales stays shown."""
+    release = sparse_release(31)
+    pattern = new_pattern(release, T)
+
+    def headlines(hidden: frozenset[str]) -> list[str]:
+        return sorted(
+            key
+            for key in hidden
+            if key == "all|total" or (key.startswith("region:") and key.endswith("|total"))
+        )
+
+    assert headlines(pattern.current) == ["region:London|total", "region:North East|total"]
+    assert headlines(pattern.previous) == []
+    assert_safe(release, pattern)
+
+
 def test_every_edition_lists_every_category_and_month_zeros_included_unknown_last() -> None:
     release = london_release()
     tables = release_tables(release, new_pattern(release, T))
