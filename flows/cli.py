@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -310,4 +311,10 @@ def _unexpected(error: Exception) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    # The command is done and has closed what it opened (engines disposed, files written,
+    # the reader's server stopped at exit). Without this the interpreter's last collections
+    # walk every object the imports made: after an ingest (Great Expectations, pandas, scipy)
+    # that was about 0.6 s of a 5,000-row command, spent after its answer was printed.
+    gc.freeze()
+    sys.exit(code)
