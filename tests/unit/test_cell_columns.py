@@ -124,11 +124,12 @@ def test_an_unsafe_character_in_text_that_is_otherwise_printable_is_escaped() ->
 
 
 def test_calamine_rows_become_the_sameobject_grid_however_they_are_shaped() -> None:
-    rows = [["R1", 2.0, date(2018, 1, 3)], [None, "", True]]
+    rows: list[list[object]] = [["R1", 2.0, date(2018, 1, 3)], [None, "", True]]
     grid = object_grid(rows)
     assert grid.shape == (2, 3) and grid.tolist() == rows
     assert object_grid([[]]).shape == (1, 0)
-    ragged = [["R1", 2.0], ["R2"]]  # never from calamine: converted as numpy always did
+    # never from calamine: converted as numpy always did
+    ragged: list[list[object]] = [["R1", 2.0], ["R2"]]
     assert object_grid(ragged).shape == np.array(ragged, dtype=object).reshape(2, -1).shape
 
 
