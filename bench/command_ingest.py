@@ -22,9 +22,13 @@ from bench.inputs import write_inputs, write_profile
 
 ROWS = 5_000
 RUNS = 3
+# The collector is set as the command sets it (flows.cli.run), so the import costs what it
+# costs inside the command.
 GX_INCREMENT = """
-import time
-import flows.cli, flows.commands, flows.intake.ingest, pandas, pyarrow, openpyxl
+import gc, time
+import flows.cli
+gc.set_threshold(flows.cli.GC_YOUNG_THRESHOLD)
+import flows.commands, flows.intake.ingest, pandas, pyarrow, openpyxl
 started = time.perf_counter()
 import great_expectations
 print(time.perf_counter() - started)

@@ -58,10 +58,31 @@ def _cheap_values(values: pd.Series) -> pd.Series | pd.Categorical:
     return values
 
 
+def _given(values: pd.Series, matters: bool, unique: bool) -> Any:
+    """One column as GX gets it, by position (the frame's own index plays no part)."""
+    if not matters:
+        return _codes(values)
+    return values.array if unique else _cheap_values(values)
+
+
+def unique_columns(expectations: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The columns the suite expects to hold no repeats (a file's contact references)."""
+    return {
+        spec["kwargs"]["column"]
+        for spec in expectations
+        if spec["type"] == "expect_column_values_to_be_unique"
+    }
+
+
 def narrow_frame(frame: pd.DataFrame, expectations: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    columns = suite_columns(expectations)
+    """What GX is given. A column expected to be unique, whose values matter, is given as it
+    is: a categorical of it would hold as many categories as rows (about 175 MB more per
+    million references, for no saving in hashing); other text whose values matter becomes
+    a categorical, and identity-only columns become codes."""
+    expectations = list(expectations)
+    columns, unique = suite_columns(expectations), unique_columns(expectations)
     narrow = {
-        column: (_cheap_values(frame[column]) if matters else _codes(frame[column]))
+        column: _given(frame[column], matters, column in unique)
         for column, matters in columns.items()
         if column in frame
     }

@@ -16,6 +16,7 @@ from flows.intake.reading.cell_columns import BLANK, DATE, NUMBER, OTHER, TEXT
 from flows.intake.reading.column_building import blank_cells, cell_column, cell_kinds
 from flows.intake.reading.csv_tables import TOTAL_RE2
 from flows.intake.reading.header_tables import TOTAL_LABEL
+from flows.intake.reading.sheet_tables import object_grid
 
 
 def objects(values: Sequence[object]) -> np.ndarray:
@@ -109,6 +110,27 @@ def test_the_csv_pattern_for_unsafe_characters_matches_the_python_one() -> None:
     assert (arrow == python).all()
     # C0 and C1 with DEL, line and paragraph separators, bidi embeddings, isolates, U+FFFE/FFFF
     assert python.sum() == 65 + 2 + 5 + 4 + 2
+
+
+def test_every_unsafe_character_is_unprintable_so_printable_text_skips_the_search() -> None:
+    unsafe = [chr(p) for p in range(0x110000) if UNSAFE_CHARACTERS.search(chr(p))]
+    assert len(unsafe) == 65 + 2 + 5 + 4 + 2 + 2048  # and the surrogates
+    assert not any(character.isprintable() for character in unsafe)
+
+
+def test_an_unsafe_character_in_text_that_is_otherwise_printable_is_escaped() -> None:
+    column = cell_column(objects(["R1", "caf\u00e9\u202e", "ok"]))
+    assert column.values().tolist() == ["R1", "caf\u00e9\\u202e", "ok"]
+
+
+def test_calamine_rows_become_the_sameobject_grid_however_they_are_shaped() -> None:
+    rows: list[list[object]] = [["R1", 2.0, date(2018, 1, 3)], [None, "", True]]
+    grid = object_grid(rows)
+    assert grid.shape == (2, 3) and grid.tolist() == rows
+    assert object_grid([[]]).shape == (1, 0)
+    # never from calamine: converted as numpy always did
+    ragged: list[list[object]] = [["R1", 2.0], ["R2"]]
+    assert object_grid(ragged).shape == np.array(ragged, dtype=object).reshape(2, -1).shape
 
 
 @pytest.mark.parametrize(

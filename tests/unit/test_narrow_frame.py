@@ -44,3 +44,18 @@ def test_every_column_a_suite_names_reaches_great_expectations(suite_path: Path)
         if key.startswith("column") and isinstance(value, str)
     } | {column for spec in expectations for column in spec["kwargs"].get("column_list", [])}
     assert named <= set(suite_columns(expectations))
+
+
+def test_a_column_expected_unique_is_given_as_it_is_by_position() -> None:
+    frame = pd.DataFrame({"reference": ["R1", None, "R1", "R2"]}, index=[7, 3, 9, 1])
+    rules = [
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "reference"}},
+        {
+            "type": "expect_column_value_lengths_to_be_between",
+            "kwargs": {"column": "reference", "min_value": 1, "max_value": 200},
+        },
+    ]
+    given = narrow_frame(frame, rules)["reference"]
+    assert not isinstance(given.dtype, pd.CategoricalDtype)
+    assert given.tolist()[::2] == ["R1", "R1"] and given.tolist()[3] == "R2"
+    assert pd.isna(given.tolist()[1])

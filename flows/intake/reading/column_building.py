@@ -75,7 +75,10 @@ def _utf8_with_offsets(
     characters = np.zeros(len(pieces) + 1, np.int64)
     np.cumsum(lengths, out=characters[1:])
     joined = "".join(pieces)
-    if UNSAFE_CHARACTERS.search(joined):  # rare: only the pieces holding one are rewritten
+    # Every unsafe character is unprintable, and str.isprintable (one C pass) is about twice
+    # as fast as the pattern's search: the search runs only on text that fails it.
+    if not joined.isprintable() and UNSAFE_CHARACTERS.search(joined):  # rare: only the
+        # pieces holding one are rewritten
         found = [match.start() for match in UNSAFE_CHARACTERS.finditer(joined)]
         affected = np.unique(np.searchsorted(characters, found, side="right") - 1)
         rewritten = list(pieces)

@@ -204,8 +204,19 @@ def row_chunks(name: str, sheet: str, data: Any) -> Iterator[np.ndarray]:
             raise FileRejected(_unreadable_row(name, sheet, data, start, error)) from None
         if not chunk:
             return
-        yield np.array(chunk, dtype=object).reshape(len(chunk), -1)
+        yield object_grid(chunk)
         start += len(chunk)
+
+
+def object_grid(rows: list[list[Any]]) -> np.ndarray:
+    """Rows of equal width (as calamine gives them) as a 2-D object array: np.fromiter over
+    the cells in order is about three times faster than np.array on the nested lists, which
+    first works out the shape cell by cell."""
+    width = len(rows[0])
+    if set(map(len, rows)) != {width}:  # never from calamine: the general conversion
+        return np.array(rows, dtype=object).reshape(len(rows), -1)
+    cells = itertools.chain.from_iterable(rows)
+    return np.fromiter(cells, dtype=object, count=len(rows) * width).reshape(len(rows), width)
 
 
 def sheet_data(path: Path, workbook: Any, sheet: str, limits: SizeLimits) -> Any:
