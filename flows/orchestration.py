@@ -254,7 +254,7 @@ def publish_edition_artifacts(edition: Edition) -> None:
 
 
 @flow(name="ingest_inbox", log_prints=True)
-def sweep_inbox() -> list[dict[str, str]] | State[Any]:
+def run_inbox_sweep() -> list[dict[str, str]] | State[Any]:
     """Ingest each settled inbox file in its own task run; a rejected file is an outcome."""
     from flows.intake.inbox import sweep_plan
 

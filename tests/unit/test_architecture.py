@@ -210,6 +210,33 @@ def test_the_function_length_check_can_fail() -> None:
     assert lengths == {"short (line 1)": 2, "long (line 5)": MAX_FUNCTION_LINES + 1}
 
 
+def top_level_names(source: str) -> Iterator[str]:
+    """The public functions and classes a module defines at its top level."""
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        if not node.name.startswith("_"):
+            yield node.name
+
+
+def test_no_public_name_is_defined_twice() -> None:
+    """Two functions or classes of one name in different modules read as one thing."""
+    where: dict[str, list[str]] = {}
+    for module, path in modules().items():
+        for name in top_level_names(path.read_text(encoding="utf-8")):
+            where.setdefault(name, []).append(module)
+    assert {name: found for name, found in where.items() if len(found) > 1} == {}
+
+
+def test_the_repeated_name_check_can_fail() -> None:
+    assert list(
+        top_level_names("def send(): pass\nclass Column: pass\ndef _private(): pass\n")
+    ) == [
+        "send",
+        "Column",
+    ]
+
+
 @pytest.mark.filterwarnings("default::tests.unit.test_architecture.LongModule")
 def test_long_modules_are_named() -> None:
     for module, path in modules().items():

@@ -33,7 +33,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any], str | None]] = {
         {"period": None, "scope": "national", "send": False},
         "rrule",
     ),
-    "inbox-sweep": ("flows/orchestration.py:sweep_inbox", "ingest_inbox", {}, "cron"),
+    "inbox-sweep": ("flows/orchestration.py:run_inbox_sweep", "ingest_inbox", {}, "cron"),
     "backfill": (
         "flows/orchestration.py:backfill_periods",
         "backfill",

@@ -15,7 +15,7 @@ import pandas as pd
 from flows.core.errors import FileRejected
 from flows.intake.cell_parsing import parse_counts
 from flows.intake.crosstab.headings import (
-    Column,
+    HeadingColumn,
     IsForceArea,
     Place,
     is_total,
@@ -33,7 +33,12 @@ class FigureTable:
     """The figures below the headings: data columns, Total columns, and their rows."""
 
     def __init__(
-        self, grid: np.ndarray, body: int, labels_at: int, columns: list[Column], place: Place
+        self,
+        grid: np.ndarray,
+        body: int,
+        labels_at: int,
+        columns: list[HeadingColumn],
+        place: Place,
     ) -> None:
         self.grid, self.body, self.labels_at, self.place = grid, body, labels_at, place
         self.data = [c for c in columns if cell_text(c.outer) and not c.is_total and not c.subtotal]
@@ -111,7 +116,7 @@ class FigureTable:
 
 
 # Whether a data column (a force area's) belongs to a region's subtotal column.
-RegionOfColumn = Callable[[Column, Column], bool]
+RegionOfColumn = Callable[[HeadingColumn, HeadingColumn], bool]
 
 
 @dataclass(frozen=True)

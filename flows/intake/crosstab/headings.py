@@ -69,7 +69,7 @@ class Place:
 
 
 @dataclass(frozen=True)
-class Column:
+class HeadingColumn:
     """One column right of the row labels, as its heading cells read."""
 
     index: int
@@ -94,7 +94,7 @@ class Column:
         outer = self.month.isoformat() if self.month else heading_key(self.outer)
         return outer, heading_key(self.inner)
 
-    def covers(self, other: Column) -> bool:
+    def covers(self, other: HeadingColumn) -> bool:
         """Whether this Total column totals the data column `other`."""
         same_outer = self.outer_total or self.key()[0] == other.key()[0]
         same_inner = self.inner_total or not self.key()[1] or self.key()[1] == other.key()[1]
@@ -207,7 +207,7 @@ def across_columns(
     dropped: frozenset[str],
     is_force_area: IsForceArea,
     place: Place,
-) -> list[Column]:
+) -> list[HeadingColumn]:
     """Every column right of the row labels, its headings read; dropped headings left out.
 
     calamine does not report merged cells: a month merged over `Phone | Chat | Email` reads as
@@ -216,7 +216,7 @@ def across_columns(
     """
     two_rows = shape.two_heading_rows
     inner_row = grid[top + 1] if two_rows and top + 1 < len(grid) else None
-    columns: list[Column] = []
+    columns: list[HeadingColumn] = []
     carried: object = ""
     for index in range(labels_at + 1, grid.shape[1]):
         outer, inner = grid[top, index], (inner_row[index] if inner_row is not None else "")
@@ -233,7 +233,9 @@ def across_columns(
             carried = outer
         if {heading_key(outer), heading_key(inner)} & dropped:
             continue
-        column = Column(index, outer if not outer_blank else "", inner if not inner_blank else "")
+        column = HeadingColumn(
+            index, outer if not outer_blank else "", inner if not inner_blank else ""
+        )
         if outer_blank or column.outer_total:
             columns.append(column)
             continue
@@ -248,8 +250,8 @@ def across_columns(
 
 
 def _checked(
-    column: Column, top: int, shape: CrosstabShape, is_force_area: IsForceArea, place: Place
-) -> Column:
+    column: HeadingColumn, top: int, shape: CrosstabShape, is_force_area: IsForceArea, place: Place
+) -> HeadingColumn:
     """The column with its month read, or why its heading cannot be read."""
     shown = visible(cell_text(column.outer))  # an invisible character made visible
     where = f'{place.where}heading "{shown}" (cell {place.cell(top, column.index)})'
@@ -260,10 +262,10 @@ def _checked(
                 f"{where} is not a month (write months like Jul-17, July 2017 or 2017-07); fix "
                 "it, or list it under drop_columns in the profile if it is not data."
             )
-        return Column(column.index, column.outer, column.inner, month.astype(date))
+        return HeadingColumn(column.index, column.outer, column.inner, month.astype(date))
     if shape.across == "force_area" and not is_force_area(column.outer):
         if (region := subtotal_of(column.outer)) is not None:  # checked, never loaded
-            return Column(column.index, column.outer, column.inner, subtotal=region[0])
+            return HeadingColumn(column.index, column.outer, column.inner, subtotal=region[0])
         raise FileRejected(
             f"{where} is not a police force area of England and Wales; add the spelling under "
             "[values.force_area] in the profile, or list it under drop_columns if it is not data."
@@ -272,9 +274,9 @@ def _checked(
 
 
 def _without_repeats(
-    columns: list[Column], top: int, shape: CrosstabShape, place: Place
-) -> list[Column]:
-    seen: dict[tuple[str, str], Column] = {}
+    columns: list[HeadingColumn], top: int, shape: CrosstabShape, place: Place
+) -> list[HeadingColumn]:
+    seen: dict[tuple[str, str], HeadingColumn] = {}
     for column in columns:
         if not cell_text(column.outer) or column.is_total:
             continue

@@ -19,7 +19,7 @@ import pandas as pd
 from flows.core.errors import FileRejected
 from flows.intake.crosstab.body import FigureTable, Subtotal, total_checks
 from flows.intake.crosstab.headings import (
-    Column,
+    HeadingColumn,
     IsForceArea,
     Place,
     across_columns,
@@ -158,7 +158,7 @@ def region_subtotals(
     return tuple(found)
 
 
-def _in_region(region: Column, column: Column, region_of: RegionOf) -> bool:
+def _in_region(region: HeadingColumn, column: HeadingColumn, region_of: RegionOf) -> bool:
     """Whether a force area's column belongs to a region's (or country's) subtotal column."""
     named = subtotal_of(region.outer)
     return named is not None and region_of(column.outer) in named[1]

@@ -61,7 +61,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def send(connection: Connection, kind: str, payload: object) -> None:
+def send_answer(connection: Connection, kind: str, payload: object) -> None:
     buffers: list[pickle.PickleBuffer] = []
     # monotonic time is the machine's, so the parent can tell when the answer was ready even
     # if it was itself kept waiting (another of its threads importing, a loaded machine)
@@ -99,7 +99,7 @@ def serve(connection: Connection, request: ReadRequest, limits: ReadLimits, erro
     apply_limits(limits)
     kind, payload = outcome(request)
     try:
-        send(connection, kind, payload)
+        send_answer(connection, kind, payload)
     except MemoryError:  # the result itself did not fit: say so in a few bytes
-        send(connection, "memory", "")
+        send_answer(connection, "memory", "")
     connection.close()
