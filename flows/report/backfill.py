@@ -14,8 +14,9 @@ from flows.core.errors import ConfigurationError, HelplineError
 from flows.core.periods import Period, periods_between
 from flows.core.scope import Scope
 from flows.core.settings import Settings
-from flows.report.edition import Edition, build_edition
-from flows.report.figures import edition_data, read_release_figures
+from flows.report.edition import Edition, build_edition, read_release
+from flows.report.figures import edition_data
+from flows.report.publication import shown_release
 
 NATIONAL = Scope("national")
 
@@ -42,11 +43,12 @@ class PeriodResult:
         }
 
 
-def current_workbook(engine: Engine, period: Period, scope: Scope) -> Path | None:
-    """The workbook built from today's figures, if it is still on disk unchanged."""
+def current_workbook(engine: Engine, period: Period, scope: Scope, threshold: int) -> Path | None:
+    """The workbook of the figures its editions show today (each period's published version and
+    the late contacts waiting), if one was built and is still on disk unchanged."""
+    release, _ = shown_release(engine, read_release(engine, period), threshold)
+    fingerprint = edition_data(release, scope).fingerprint()
     with engine.connect() as connection:
-        release = read_release_figures(connection, period)
-        fingerprint = edition_data(release, scope).fingerprint()
         rows = run_query(
             connection,
             "find_current_edition",
@@ -74,7 +76,7 @@ def build_period(
     period is a Failed task and a TransientError reaches Prefect's retry.
     """
     if missing_only:
-        existing = current_workbook(engine, period, NATIONAL)
+        existing = current_workbook(engine, period, NATIONAL, settings.suppression_threshold)
         if existing is not None:
             return PeriodResult(period, "skipped", "current workbook already built", existing)
     edition = build_edition(engine, settings, period, NATIONAL)

@@ -278,3 +278,22 @@ def test_the_command_line_revises_and_writes_an_edition_as_built(
     assert "workbook 2018-H1 national: current, shows version 1 of 2018-H1, version 2 of " in (
         status.stdout.replace("\n", " ")
     )
+
+
+def test_backfill_missing_only_skips_a_current_workbook_and_rebuilds_after_late_data(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from flows.report.backfill import build_period_range
+
+    referrals = load_demo(engine, settings, tmp_path)
+    (first,) = build_period_range(engine, settings, PERIOD, PERIOD)
+    assert first.state == "done"
+    (again,) = build_period_range(engine, settings, PERIOD, PERIOD, missing_only=True)
+    assert (again.state, again.detail, again.path) == (
+        "skipped",
+        "current workbook already built",
+        first.path,
+    )
+    resubmit_with_late_referrals(engine, settings, referrals, tmp_path)
+    (late,) = build_period_range(engine, settings, PERIOD, PERIOD, missing_only=True)
+    assert late.state == "done"  # its Cover now counts the late contacts waiting
