@@ -231,14 +231,12 @@ def run_send(
     settings: Settings, period_text: str, force: bool, say: Say, *, mailer: Mailer | None = None
 ) -> int:
     """`helpline send`: 0 when everyone has the workbook (now or before), 1 if any failed."""
-    from flows.delivery.mail import Mailer
     from flows.delivery.recipients import load_recipients
-    from flows.delivery.sending import send_period, summary
+    from flows.delivery.sending import ready_mailer, send_period, summary
 
     period = Period.parse(period_text)
-    refuse_example_contact(settings)
+    chosen = ready_mailer(settings, mailer)  # a send that could not send fails at once
     recipients = load_recipients(settings.recipients_file)  # a bad file fails before connecting
-    (mailer or Mailer(settings)).check()  # so does a send that could not send
     with ready_database(settings) as engine:
         results = send_period(
             engine,
@@ -246,7 +244,7 @@ def run_send(
             period,
             recipients,
             force,
-            mailer=mailer,
+            mailer=chosen,
             on_result=lambda result: say(result.line()),
         )
     say(f"{period}: {summary(results)}")

@@ -295,16 +295,14 @@ def six_monthly_report(
     """
     try:
         settings = load_settings()
-        if send:
-            refuse_example_contact(settings)
+        if send:  # a send that could not send fails before any work
+            from flows.delivery.sending import ready_mailer
+
+            ready_mailer(settings)
         chosen = Period.parse(period) if period else last_complete_period()
         chosen_scope = Scope.parse(scope)
         if chosen_scope.kind == "force":  # a name or alias was resolved: say to which area
             get_run_logger().info("%s is %s (%s)", scope, chosen_scope.label, chosen_scope.value)
-        if send:  # a send that could not send fails before any work
-            from flows.delivery.mail import Mailer
-
-            Mailer(settings).check()
         engine = retrying(connect_database, settings)(settings)
         edition = retrying(build_workbook, settings)(engine, settings, chosen, chosen_scope)
         publish_edition_artifacts(edition)

@@ -155,6 +155,15 @@ def deliver_edition(
     return results
 
 
+def ready_mailer(settings: Settings, mailer: Mailer | None = None) -> Mailer:
+    """The mailer for a send that may go: one line, before any work, while the Cover's contact
+    is still the example address or while no message could leave (no SMTP host, no outbox)."""
+    refuse_example_contact(settings)
+    chosen = mailer or Mailer(settings)
+    chosen.check()
+    return chosen
+
+
 def send_period(
     engine: Engine,
     settings: Settings,
@@ -167,9 +176,7 @@ def send_period(
     on_result: Callable[[DeliveryResult], object] | None = None,
 ) -> list[DeliveryResult]:
     """Build each distinct scope's workbook once (or reuse one in built) and deliver it."""
-    refuse_example_contact(settings)  # every send, by hand or scheduled, comes through here
-    chosen = mailer or Mailer(settings)
-    chosen.check()
+    chosen = ready_mailer(settings, mailer)  # every send, by hand or scheduled, comes here
     results: list[DeliveryResult] = []
     for scope, group in group_by_scope(recipients).items():
         try:
@@ -204,7 +211,7 @@ def edition_delivery(
 
     Used by `backfill --send` and the flows; a failure raises, naming who missed out.
     """
-    (mailer or Mailer(settings)).check()  # before any workbook is built
+    ready_mailer(settings, mailer)  # before any workbook is built
     recipients = load_recipients(settings.recipients_file)
 
     def deliver(edition: Edition) -> str:
