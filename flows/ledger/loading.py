@@ -164,16 +164,22 @@ def load_submission(
     staged: pd.DataFrame,
     quarantined: list[tuple[int, str]],
 ) -> LoadResult:
-    """One transaction: either the whole file replaces its months, or nothing changes.
+    """One transaction, under the partner's lock: either the whole file replaces its months, or
+    nothing changes.
 
     A lost connection leaves a `failed` ledger row (when the database takes one) and is raised
     again, so the caller can retry the file.
     """
     try:
         with loading_errors(entry), engine.connect() as connection, connection.begin():
-            submission_id = open_submission(connection, entry)
-            if submission_id < 0:
-                return _duplicate(connection, entry)
+            run_query(connection, "lock_partner", partner_id=entry.partner_id)
+            duplicate_of = find_duplicate(connection, entry.partner_id, entry.sha256)
+            if duplicate_of is not None:  # the same bytes arrived by another route meanwhile
+                duplicate = as_duplicate(entry, duplicate_of)
+                return LoadResult(
+                    record_submission(connection, duplicate), "duplicate", duplicate_of=duplicate_of
+                )
+            submission_id = record_submission(connection, entry)
             copy_contacts(connection, entry, staged, submission_id=submission_id)
             return replace_months(connection, entry, submission_id, quarantined)
     except DatabaseUnavailable as failure:
@@ -183,25 +189,6 @@ def load_submission(
 
 def loading_errors(entry: LedgerEntry) -> AbstractContextManager[None]:
     return translate_database_errors(f"loading {entry.file_name}", data_is_the_files=True)
-
-
-def open_submission(connection: Connection, entry: LedgerEntry) -> int:
-    """The ledger row, in the caller's transaction, under the partner's lock; -1 (nothing
-    written) when the same bytes arrived by another route meanwhile."""
-    assert entry.first_month is not None and entry.last_month is not None
-    run_query(connection, "lock_partner", partner_id=entry.partner_id)
-    if find_duplicate(connection, entry.partner_id, entry.sha256) is not None:
-        return -1
-    return record_submission(connection, entry)
-
-
-def _duplicate(connection: Connection, entry: LedgerEntry) -> LoadResult:
-    duplicate_of = find_duplicate(connection, entry.partner_id, entry.sha256)
-    assert duplicate_of is not None
-    duplicate = as_duplicate(entry, duplicate_of)
-    return LoadResult(
-        record_submission(connection, duplicate), "duplicate", duplicate_of=duplicate_of
-    )
 
 
 def replace_months(
