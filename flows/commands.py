@@ -113,7 +113,8 @@ def run_report(
             "--edition writes a workbook already built and --revise builds a new version: "
             "give one of them."
         )
-    warning = example_contact_warning(settings)
+    # An edition as built carries the contact it was built with: only a new build is warned of.
+    warning = None if edition_number is not None else example_contact_warning(settings)
     if warning is not None:
         (warn or say)(warning)
     with ready_database(settings) as engine:
