@@ -17,7 +17,7 @@ from flows.core.file_names import fitted_name
 from flows.core.safe_text import clean_text
 from flows.core.settings import Settings
 from flows.intake.inbox_claims import claim_file
-from flows.intake.ingest import ingest_snapshot, snapshot_folder
+from flows.intake.ingest import ingest_snapshot, snapshot_folder, start_warming_up
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import PARTNER_ID, find_profile
 from flows.intake.snapshot import Snapshot, file_snapshot
@@ -204,6 +204,7 @@ def sweep_file(engine: Engine, settings: Settings, waiting: WaitingFile) -> Swee
     with claim_file(engine, f"{waiting.partner_id}/{waiting.path.name}", waiting.path) as claimed:
         if not claimed:
             return SweepResult(waiting.partner_id, name, None, taken_by_another_sweep=True)
+        start_warming_up()
         with file_snapshot(waiting.path, snapshot_folder(settings)) as snapshot:
             outcome = ingest_snapshot(engine, settings, profile, snapshot)
             folder = settings.inbox_dir / (

@@ -66,10 +66,16 @@ def ingest_file(
 ) -> IngestOutcome:
     """Read, validate and load one file through its private snapshot (flows.intake.snapshot);
     on_stage hears each step's name (for progress bars)."""
-    prepare_reader()  # the reader's process starts while the file is copied and hashed
-    preload_great_expectations()  # and validation's imports load while the file is read
+    start_warming_up()
     with file_snapshot(path, snapshot_folder(settings)) as snapshot:
         return ingest_snapshot(engine, settings, profile, snapshot, on_stage)
+
+
+def start_warming_up() -> None:
+    """The reader's process starts while the file is copied and hashed, and validation's
+    imports load in a thread while it is read; both happen once per process."""
+    prepare_reader()
+    preload_great_expectations()
 
 
 def snapshot_folder(settings: Settings) -> Path:
