@@ -23,6 +23,17 @@ _ORGANISATION_SUFFIXES = ("police service", "constabulary", "police")
 _LOOSE_SUFFIXES = ("policeservice", "constabulary", "police")
 
 
+def _look_up(table: dict[str, str], key: str, suffixes: tuple[str, ...]) -> str | None:
+    """The code for the key, or for the key less an organisation suffix ("… Constabulary")."""
+    code = table.get(key)
+    for suffix in suffixes:
+        if code is not None:
+            break
+        if key.endswith(suffix) and len(key) > len(suffix):
+            code = table.get(key.removesuffix(suffix))
+    return code
+
+
 @dataclass(frozen=True)
 class ForceArea:
     code: str
@@ -132,25 +143,11 @@ class ForceAreaResolver:
         key = matching_key(str(value))
         if not key:
             return None
-        code = self._by_key.get(key)
-        if code is None:
-            for suffix in _ORGANISATION_SUFFIXES:
-                if key.endswith(" " + suffix):
-                    code = self._by_key.get(key.removesuffix(" " + suffix))
-                    if code is not None:
-                        break
-        return code
+        return _look_up(self._by_key, key, tuple(" " + s for s in _ORGANISATION_SUFFIXES))
 
     def near_miss(self, value: str) -> NearMiss | None:
         """The force area an unresolved spelling only looks like, and why it is not taken."""
-        key = _loose_key(value)
-        code = self._by_loose_key.get(key)
-        if code is None:
-            for suffix in _LOOSE_SUFFIXES:
-                if key.endswith(suffix) and len(key) > len(suffix):
-                    code = self._by_loose_key.get(key[: -len(suffix)])
-                    if code is not None:
-                        break
+        code = _look_up(self._by_loose_key, _loose_key(value), _LOOSE_SUFFIXES)
         if code is None:
             return None
         if any(unicodedata.category(c) == "Cf" for c in value):

@@ -43,7 +43,7 @@ def late_band(count: int) -> str:
     return "fewer than 10" if count < 10 else f"about {round(count, -1):,}"
 
 
-def revision_lines(data: ReportData, pattern: SuppressionPattern, threshold: int) -> list[str]:
+def revision_lines(data: ReportData) -> list[str]:
     """The revisions policy, which version of each period is shown, and late data waiting.
 
     A revised version names the force areas whose figures changed (the joint audit of every
@@ -139,7 +139,7 @@ def cover_sections(
         ("Confidentiality", confidentiality_lines(data, release, threshold)),
         ("Sources", [SOURCE + "."]),
         ("Coverage: partners and months", coverage_lines(data)),
-        ("Revisions since the last edition", revision_lines(data, pattern, threshold)),
+        ("Revisions since the last edition", revision_lines(data)),
         (
             "Publication",
             [

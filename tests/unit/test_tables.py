@@ -178,7 +178,7 @@ def test_revision_lines_name_revised_force_areas_and_band_late_contacts() -> Non
         versions=(2, 1),
         late=(("2018-H1", 3), ("2017-H2", 14)),
     )
-    lines = revision_lines(data, new_pattern(figures, threshold=5), threshold=5)
+    lines = revision_lines(data)
     assert lines[1:] == [
         "July to December 2017: revised figures (version 2).",
         "July to December 2017, Dyfed-Powys: figures revised since the version before (the "

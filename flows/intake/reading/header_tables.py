@@ -109,8 +109,7 @@ def heading_key(value: object, longest: int | None = None) -> str:
 
 def headings_of(row: Sequence[object], limit: int = SHOWN_CHARACTERS) -> list[str]:
     """The non-blank headings of a row, cleaned and each cut to `limit` characters."""
-    texts = (cell_text(cell, 4 * limit) for cell in row)
-    return [shorten(text, limit) for text in texts if text]
+    return numbered_headings(row, limit=limit)[0]
 
 
 def numbered_headings(
