@@ -153,9 +153,10 @@ def wait_for_health(api_url: str, process: subprocess.Popen[bytes], log: Path) -
     pytest.fail(f"prefect server not healthy after {STARTUP_SECONDS}s:\n{tail(log)}")
 
 
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    root = tmp_path_factory.mktemp("prefect")
+@contextmanager
+def deployed_server(root: Path) -> Iterator[PrefectServer]:
+    """A Prefect server on a free loopback port with the helpline pool and the deployments of
+    deploy/prefect.yaml, as after `make server` and `make deploy`."""
     home, logs = root / "home", root / "logs"
     home.mkdir()
     logs.mkdir()
@@ -195,6 +196,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         yield PrefectServer(api_url, client_env, logs)
     finally:
         stop(server)
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    with deployed_server(tmp_path_factory.mktemp("prefect")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

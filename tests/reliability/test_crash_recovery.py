@@ -31,12 +31,12 @@ from tests.integration.test_prefect_server import (
     REPO,
     REPORT,
     PrefectServer,
+    deployed_server,
     logs_on_failure,
     run_cli,
     start,
     stop,
     task_runs,
-    wait_for_health,
 )
 from tests.reliability.conftest import CaseLog
 from tests.support.db_state import current_totals, ledger
@@ -99,37 +99,11 @@ def operated_server(
 ) -> Iterator[PrefectServer]:
     """A Prefect server with the deployments, crash detection and the alert, as after
     `make deploy` with HELPLINE_ALERT_WEBHOOK_URL set."""
-    root = tmp_path_factory.mktemp("operated")
-    home, logs = root / "home", root / "logs"
-    home.mkdir()
-    logs.mkdir()
-    api_url = f"http://127.0.0.1:{free_port()}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "HELPLINE_"))}
-    env.update(
-        PREFECT_HOME=str(home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        DO_NOT_TRACK="1",
-        GX_ANALYTICS_ENABLED="false",
-        PREFECT_UI_ENABLED="false",
-        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-        PREFECT_LOGGING_LEVEL="INFO",
-    )
-    server_log = logs / "server.log"
-    port = api_url.split(":")[2].split("/")[0]
-    server = start(
-        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", port], env, root, server_log
-    )
-    client_env = {**env, "PREFECT_API_URL": api_url}
-    deploy_log = logs / "deploy.log"
-    try:
-        with logs_on_failure(server_log, deploy_log):
-            wait_for_health(api_url, server, server_log)
-            pool = [PREFECT, "work-pool", "create", "helpline", "--type", "process"]
-            run_cli([*pool, "--overwrite"], client_env, deploy_log)
-            deploy = [PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file"]
-            run_cli([*deploy, "deploy/prefect.yaml"], client_env, deploy_log)
+    with deployed_server(tmp_path_factory.mktemp("operated")) as server:
+        deploy_log = server.logs / "deploy.log"
+        with logs_on_failure(server.logs / "server.log", deploy_log):
             automations = {
-                **client_env,
+                **server.env,
                 "HELPLINE_ALERT_WEBHOOK_URL": catcher.url,
                 "HELPLINE_CRASH_AFTER_SECONDS": str(CRASH_AFTER_SECONDS),
             }
@@ -138,9 +112,7 @@ def operated_server(
         assert "automation: helpline: alert on failed, crashed or late runs" in (
             deploy_log.read_text(encoding="utf-8")
         )
-        yield PrefectServer(api_url, client_env, logs)
-    finally:
-        stop(server)
+        yield server
 
 
 def start_worker(server: PrefectServer, name: str) -> tuple[subprocess.Popen[bytes], Path]:
