@@ -1,7 +1,9 @@
 """`make bench`: the floor, the naive path and this product, side by side on the same files.
 
 Prints one table and the growth exponents, and writes bench/results.json.
+Each case runs three times, interleaved, and its median is kept (the naive path once).
 Usage: python -m bench.run [--sizes 100000,300000,1000000] [--no-naive] [--fact-rows 10000000]
+                           [--repeats 3]
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bench.inputs import write_inputs, write_profile
 from bench.report_load import load_fact_rows
 
 HERE = Path(__file__).resolve().parent
+REPEATS = 3  # rounds per size: figures are medians of three
 
 
 def server_url() -> str:
@@ -78,31 +81,42 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
-def run_size(server: str, size: int, data_dir: Path, naive: bool) -> list[dict[str, Any]]:
+def run_size(
+    server: str, size: int, data_dir: Path, naive: bool, repeats: int = REPEATS
+) -> list[dict[str, Any]]:
+    """Every case on the same files, `repeats` rounds interleaved (each on a fresh database, so
+    the ingest is never a duplicate), each case's median round kept; the naive path (over a
+    minute at 1M rows) runs in the first round only."""
     xlsx, csv_path = write_inputs(data_dir, size)
     write_profile(data_dir / "partners")
-    results = []
-    url = fresh_database(server)
-    try:
-        plan = [
-            ("calamine_read", xlsx),
-            ("fastexcel_read", xlsx),
-            ("pandas_csv_read", csv_path),
-            ("bare_copy", csv_path),
-        ]
-        plan.append(("dlt_load", xlsx))
-        if naive:
-            plan.append(("naive", xlsx))
-        for case, file in plan:
-            results.append({**measure(case, file, url), "format": file.suffix[1:]})
-        for file in (xlsx, csv_path):
-            results.append({**measure("full_ingest", file, url), "format": file.suffix[1:]})
-        results.append({**measure("report", xlsx, url), "format": "db", "rows": size})
-    finally:
-        drop_database(server, url)
-    for result in results:
-        result["size"] = size
-    return results
+    rounds: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for round_number in range(repeats):
+        url = fresh_database(server)
+        try:
+            plan = [
+                ("calamine_read", xlsx),
+                ("fastexcel_read", xlsx),
+                ("pandas_csv_read", csv_path),
+                ("bare_copy", csv_path),
+                ("dlt_load", xlsx),
+                *([("naive", xlsx)] if naive and round_number == 0 else []),
+                ("full_ingest", xlsx),
+                ("full_ingest", csv_path),
+            ]
+            for case, file in plan:
+                result = {**measure(case, file, url), "format": file.suffix[1:]}
+                rounds.setdefault((case, result["format"]), []).append(result)
+            result = {**measure("report", xlsx, url), "format": "db", "rows": size}
+            rounds.setdefault(("report", "db"), []).append(result)
+        finally:
+            drop_database(server, url)
+    return [{**median_round(runs), "size": size} for runs in rounds.values()]
+
+
+def median_round(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median time, every run's seconds beside it."""
+    ordered = sorted(runs, key=lambda run: float(run["seconds"]))
+    return {**ordered[(len(ordered) - 1) // 2], "runs": [run["seconds"] for run in runs]}
 
 
 def ratios(results: list[dict[str, Any]]) -> None:
@@ -151,13 +165,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--command-runs", type=int, default=RUNS)
+    parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args()
     server = server_url()
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
     for size in sizes:
-        results += run_size(server, size, args.data_dir, naive=not args.no_naive)
+        results += run_size(server, size, args.data_dir, not args.no_naive, args.repeats)
     if args.fact_rows:
         url = fresh_database(server)
         try:
