@@ -66,7 +66,7 @@ def blank_cells(
     return np.asarray(blank, dtype=bool)
 
 
-def _utf8_with_offsets(
+def utf8_with_offsets(
     pieces: Sequence[str], lengths: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pieces as one UTF-8 buffer (unsafe characters escaped) and their byte offsets."""
@@ -154,7 +154,7 @@ def cell_column(
             shown[other] = list(map(str, cells[other]))
             lengths[other] = [len(piece) for piece in shown[other]]
         pieces = shown.tolist()
-    utf8, offsets = _utf8_with_offsets(pieces, lengths)
+    utf8, offsets = utf8_with_offsets(pieces, lengths)
     numbers = dates = None
     number, when = kinds == NUMBER, kinds == DATE
     if number.any():

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from flows.core.errors import FileRejected, HelplineError
+from flows.intake.reading.arrow_tables import read_typed_table
 from flows.intake.reading.cell_columns import TEXT, CellColumn, CellTable
 from flows.intake.reading.column_building import (
     blank_cells,
@@ -219,11 +220,19 @@ def object_grid(rows: list[list[Any]]) -> np.ndarray:
     return np.fromiter(cells, dtype=object, count=len(rows) * width).reshape(len(rows), width)
 
 
-def sheet_data(path: Path, workbook: Any, sheet: str, limits: SizeLimits) -> Any:
-    """calamine's sheet, its declared and actual extent checked before any Python cell exists."""
+def check_declared_size(path: Path, sheet: str, limits: SizeLimits) -> None:
+    """An xlsx sheet's declared extent, read from its XML before anything parses the sheet."""
     if path.suffix.lower() in _XLSX:
         with calamine_errors(path.name), zipfile.ZipFile(path) as archive:
             check_xlsx_sheet(path.name, archive, sheet, limits)
+
+
+def sheet_data(
+    path: Path, workbook: Any, sheet: str, limits: SizeLimits, declared_checked: bool = False
+) -> Any:
+    """calamine's sheet, its declared and actual extent checked before any Python cell exists."""
+    if not declared_checked:
+        check_declared_size(path, sheet, limits)
     with calamine_errors(path.name):
         data = workbook.get_sheet_by_name(sheet)
     if data.height:  # rows come from row 1, columns from the first used one
@@ -266,12 +275,33 @@ def read_sheet_table(
     limits: SizeLimits,
     profile_id: str = "",
 ) -> CellTable:
+    """The partner's table: a plain sheet read into Arrow (arrow_tables), any other cell by
+    cell (read_sheet_cells)."""
     workbook = open_workbook(path, limits)
     sheet = choose_sheet(workbook, sheet, path.name)
-    data = sheet_data(path, workbook, sheet, limits)
-    name, where = path.name, f'sheet "{shorten(sheet, 60)}" '
-    chunks = row_chunks(name, sheet, data)
+    check_declared_size(path, sheet, limits)
     needed = HEADER_SEARCH_ROWS if header == "auto" else max(header, HEADER_SEARCH_ROWS)
+    typed = read_typed_table(path, sheet, wanted, header, needed, limits, profile_id)
+    if typed is not None:
+        return typed
+    return read_sheet_cells(path, (workbook, sheet), wanted, header, limits, profile_id)
+
+
+def read_sheet_cells(
+    path: Path,
+    chosen: tuple[Any, str],
+    wanted: list[str],
+    header: HeaderRow,
+    limits: SizeLimits,
+    profile_id: str = "",
+) -> CellTable:
+    """The table read from calamine's cells, chunk by chunk: every sheet, with a message for
+    whatever is wrong with it. `chosen` is the open workbook and the sheet's name."""
+    workbook, sheet = chosen
+    data = sheet_data(path, workbook, sheet, limits, declared_checked=True)
+    name, where = path.name, f'sheet "{shorten(sheet, 60)}" '
+    needed = HEADER_SEARCH_ROWS if header == "auto" else max(header, HEADER_SEARCH_ROWS)
+    chunks = row_chunks(name, sheet, data)
     head: list[np.ndarray] = []
     while sum(map(len, head)) < needed and (chunk := next(chunks, None)) is not None:
         head.append(chunk)
