@@ -47,6 +47,7 @@ from flows.intake.reading.header_tables import (
     shorten,
     table_below_header,
 )
+from flows.intake.reading.panics import is_panic
 from flows.intake.reading.size_guards import SizeLimits, check_extent
 
 # What a date, a boolean or a duration heading reads as in fastexcel's text (.xlsx and .ods
@@ -99,6 +100,10 @@ def read_typed_table(
         return _read(path, sheet, wanted, header, (needed, limits), profile_id)
     except Exception:  # noqa: BLE001 - any doubt goes to the reader with the messages
         return None
+    except BaseException as error:  # a panic (see panics) is no Exception: that reader meets
+        if is_panic(error):  # the cell again and names its row
+            return None
+        raise
 
 
 def _read(

@@ -37,6 +37,7 @@ from flows.intake.reading.header_tables import (
     shorten,
     table_below_header,
 )
+from flows.intake.reading.panics import is_panic
 from flows.intake.reading.size_guards import (
     SizeLimits,
     check_extent,
@@ -125,20 +126,6 @@ def calamine_errors(name: str) -> Iterator[None]:
         ) from None
 
 
-_OUT_OF_MEMORY = ("PyObject pointer is null", "memory allocation", "capacity overflow")
-
-
-def _is_panic(error: BaseException) -> bool:
-    """A Rust panic in calamine: a file it cannot read. One from failing to allocate (pyo3
-    cannot make a Python object near the memory limit) becomes the MemoryError it is."""
-    # pyo3's PanicException derives from BaseException, and pyo3_runtime cannot be imported.
-    if type(error).__name__ != "PanicException":
-        return False
-    if any(sign in str(error) for sign in _OUT_OF_MEMORY):
-        raise MemoryError(str(error)) from None
-    return True
-
-
 def open_workbook(path: Path, limits: SizeLimits) -> Any:
     """The calamine workbook, once the parts calamine reads on opening have been bounded."""
     from python_calamine import CalamineWorkbook
@@ -182,7 +169,7 @@ def _unreadable_row(name: str, sheet: str, data: Any, start: int, error: BaseExc
         for number, _ in enumerate(rows, start + 1):  # noqa: B007 - the loop finds the row
             pass
     except BaseException as again:
-        if not _is_panic(again):
+        if not is_panic(again):
             raise
         number += 1
     detail = shorten(" ".join(str(error).split()), 100)
@@ -200,7 +187,7 @@ def row_chunks(name: str, sheet: str, data: Any) -> Iterator[np.ndarray]:
         try:
             chunk = list(itertools.islice(rows, CHUNK_ROWS))
         except BaseException as error:
-            if not _is_panic(error):
+            if not is_panic(error):
                 raise
             raise FileRejected(_unreadable_row(name, sheet, data, start, error)) from None
         if not chunk:
@@ -259,7 +246,7 @@ def sheet_grid(
     try:
         rows = data.to_python(skip_empty_area=False)
     except BaseException as error:
-        if not _is_panic(error):
+        if not is_panic(error):
             raise
         raise FileRejected(_unreadable_row(path.name, sheet, data, 0, error)) from None
     with calamine_errors(path.name):
