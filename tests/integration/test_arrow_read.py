@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,10 +21,12 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from flows.intake.profiles import find_profile
+from flows.intake.reading import sheet_tables
 from flows.intake.reading.arrow_tables import read_typed_table
 from flows.intake.reading.cell_columns import CellTable
 from flows.intake.reading.header_tables import HEADER_SEARCH_ROWS
 from flows.intake.reading.sheet_tables import (
+    check_declared_size,
     choose_sheet,
     open_workbook,
     read_sheet_cells,
@@ -237,3 +240,26 @@ def test_an_ods_column_of_dates_with_and_without_times_is_left_to_calamine(tmp_p
     fast, slow = both_ways(path, RECORDS)
     assert fast is None
     assert isinstance(slow, CellTable) and len(slow) == 2
+
+
+@pytest.mark.parametrize(("memory_kb", "arrow"), [(2048 * 1024, True), (1024, False)])
+def test_a_sheet_whose_two_parses_might_not_fit_is_read_cell_by_cell(
+    memory_kb: int, arrow: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two parses at once must fit the child's memory (a reader that runs out is aborted): 8,000
+    cells are estimated at about 1 MB for two parses, more than three quarters of 1 MB, which
+    the cell-by-cell read's own budget (64 bytes a cell) allows."""
+    rows = [[f"R{i}", D1, "Kent", "Child"] for i in range(2_000)]
+    path = sheet_of([HEADER_ROW, *rows])(tmp_path)
+    limits = SizeLimits(8, memory_kb * 1024)
+    assert check_declared_size(path, "Sheet", limits).fits_twice(limits) == arrow
+    called: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> CellTable | None:
+        called.append(True)
+        return read_typed_table(*args, **kwargs)
+
+    monkeypatch.setattr(sheet_tables, "read_typed_table", spy)
+    table = sheet_tables.read_sheet_table(path, RECORDS, None, "auto", limits)
+    assert called == ([True] if arrow else [])
+    assert len(table) == 2_000 and table.columns["Ref"].value(1999) == "R1999"

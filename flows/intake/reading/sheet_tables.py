@@ -8,6 +8,7 @@ Runs in the reading child: numpy, python_calamine and the standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 import zipfile
@@ -39,11 +40,17 @@ from flows.intake.reading.header_tables import (
 )
 from flows.intake.reading.panics import is_panic
 from flows.intake.reading.size_guards import (
+    FULL_SCAN_BYTES,
+    SCANNED_CHUNK_BYTES,
+    SMALLEST_CELL_BYTES,
+    SheetExtent,
+    SheetSize,
     SizeLimits,
     check_extent,
     check_ods,
     check_shared_strings,
     check_xlsx_sheet,
+    sheet_parts,
 )
 
 CHUNK_ROWS = 65_536
@@ -207,11 +214,44 @@ def object_grid(rows: list[list[Any]]) -> np.ndarray:
     return np.fromiter(cells, dtype=object, count=len(rows) * width).reshape(len(rows), width)
 
 
-def check_declared_size(path: Path, sheet: str, limits: SizeLimits) -> None:
-    """An xlsx sheet's declared extent, read from its XML before anything parses the sheet."""
-    if path.suffix.lower() in _XLSX:
-        with calamine_errors(path.name), zipfile.ZipFile(path) as archive:
-            check_xlsx_sheet(path.name, archive, sheet, limits)
+def check_declared_size(path: Path, sheet: str, limits: SizeLimits) -> SheetSize:
+    """An xlsx sheet's declared extent, read from its XML before anything parses the sheet;
+    and what parsing it will take in, as far as the file tells."""
+    if path.suffix.lower() not in _XLSX:
+        return sheet_size(path, None, ("", None))
+    with calamine_errors(path.name), zipfile.ZipFile(path) as archive:
+        extent = check_xlsx_sheet(path.name, archive, sheet, limits)
+        part = sheet_parts(archive).get(sheet, "")
+        return sheet_size(path, archive, (part, extent))
+
+
+def sheet_size(
+    path: Path, archive: zipfile.ZipFile | None, extent: tuple[str, SheetExtent | None]
+) -> SheetSize:
+    """The cells and the bytes of text (XML or records) a parse of the sheet takes in, as far as
+    the file tells. An .xlsx sheet's cells come from its extent: declared, found by scanning it
+    whole, or (a long part with no dimension) its first chunk's rows scaled to the whole part.
+    Otherwise, the most cells the file's bytes could hold."""
+    if archive is None:  # .xls records, or an .ods file's XML
+        with contextlib.suppress(zipfile.BadZipFile), zipfile.ZipFile(path) as ods:
+            text = sum(info.file_size for info in ods.infolist())
+            return SheetSize(text // SMALLEST_CELL_BYTES, text)
+        text = path.stat().st_size
+        return SheetSize(text // SMALLEST_CELL_BYTES, text)
+    part, found = extent
+    text = sum(
+        info.file_size
+        for info in archive.infolist()
+        if info.filename == part or info.filename.lower() == "xl/sharedstrings.xml"
+    )
+    if found is None:
+        return SheetSize(text // SMALLEST_CELL_BYTES, text)
+    rows = found.rows
+    part_bytes = archive.getinfo(part).file_size
+    if found.declared is None and part_bytes > FULL_SCAN_BYTES:
+        rows = rows * part_bytes // SCANNED_CHUNK_BYTES
+    declared = found.declared or (0, 0)
+    return SheetSize(max(rows * found.columns, declared[0] * declared[1]), text)
 
 
 def sheet_data(
@@ -262,15 +302,16 @@ def read_sheet_table(
     limits: SizeLimits,
     profile_id: str = "",
 ) -> CellTable:
-    """The partner's table: a plain sheet read into Arrow (arrow_tables), any other cell by
-    cell (read_sheet_cells)."""
+    """The partner's table: a plain sheet read into Arrow (arrow_tables) when two parses of it
+    fit the child's memory at once, any other cell by cell (read_sheet_cells)."""
     workbook = open_workbook(path, limits)
     sheet = choose_sheet(workbook, sheet, path.name)
-    check_declared_size(path, sheet, limits)
+    size = check_declared_size(path, sheet, limits)
     needed = HEADER_SEARCH_ROWS if header == "auto" else max(header, HEADER_SEARCH_ROWS)
-    typed = read_typed_table(path, sheet, wanted, header, needed, limits, profile_id)
-    if typed is not None:
-        return typed
+    if size.fits_twice(limits):
+        typed = read_typed_table(path, sheet, wanted, header, needed, limits, profile_id)
+        if typed is not None:
+            return typed
     return read_sheet_cells(path, (workbook, sheet), wanted, header, limits, profile_id)
 
 

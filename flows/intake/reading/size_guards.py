@@ -27,9 +27,14 @@ from flows.intake.reading.read_request import SPARE_COLUMNS
 BYTES_PER_CELL = 64  # calamine's 32-byte value, plus room for the rows handed to Python
 SHARED_STRING_BYTES = 24  # calamine reserves a Rust String per declared shared string
 SMALLEST_SHARED_STRING = len(b"<si><t/></si>")
+SMALLEST_CELL_BYTES = len(b"<c><v>1</v></c>")  # an .xlsx cell with a value, at its shortest
+# The Arrow read (flows.intake.reading.arrow_tables) holds two parses of a sheet at once,
+# calamine's 32-byte values each, and then the typed columns: measured at 1M rows by 5 columns,
+# about 190 bytes per cell with the text; estimated here as 112 per cell plus the text twice.
+ARROW_BYTES_PER_CELL = 112
 EXCEL_ROWS = 1_048_576
 MB = 2**20
-_CHUNK = 4 << 20
+_CHUNK = SCANNED_CHUNK_BYTES = 4 << 20  # a long sheet part's first chunk is all that is scanned
 FULL_SCAN_BYTES = 64 * MB
 _OVERLAP = 64  # longer than any cell reference with its attribute name
 _ROW_WINDOW = 64 * 1024  # the end of a chunk, where its last row tag is
@@ -39,6 +44,21 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=[\"']([A-Z]*)(\d*)(?
 _SST = re.compile(rb"<(?:\w+:)?sst\b[^>]*?\buniqueCount=[\"'](\d+)")
 _LAST_ROW = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=[\"'](\d+)")
 _CELL_LETTERS = re.compile(rb" r=[\"']([A-Z]+)\d")
+
+
+@dataclass(frozen=True)
+class SheetSize:
+    """What parsing a sheet takes in: its cells, and the bytes of the parts holding its text."""
+
+    cells: int
+    text_bytes: int
+
+    def fits_twice(self, limits: SizeLimits) -> bool:
+        """Whether two parses at once and the Arrow table stay within three quarters of the
+        reading child's memory: a child that runs out inside the reader is aborted, not told,
+        so a sheet that might not fit is read cell by cell instead."""
+        need = self.cells * ARROW_BYTES_PER_CELL + 2 * self.text_bytes
+        return need <= limits.memory_bytes * 3 // 4
 
 
 @dataclass(frozen=True)
@@ -217,8 +237,11 @@ def check_shared_strings(name: str, archive: zipfile.ZipFile, limits: SizeLimits
         )
 
 
-def check_xlsx_sheet(name: str, archive: zipfile.ZipFile, sheet: str, limits: SizeLimits) -> None:
-    """The declared dimension and the largest cell reference present, before calamine reads.
+def check_xlsx_sheet(
+    name: str, archive: zipfile.ZipFile, sheet: str, limits: SizeLimits
+) -> SheetExtent | None:
+    """The declared dimension and the largest cell reference present, before calamine reads;
+    the extent found, or None when the workbook names no such sheet part.
 
     A sheet part up to FULL_SCAN_BYTES (a few hundred thousand ordinary rows) is scanned
     whole, which costs a few per cent of calamine's own parse; of a larger one only the start
@@ -227,13 +250,14 @@ def check_xlsx_sheet(name: str, archive: zipfile.ZipFile, sheet: str, limits: Si
     """
     part = sheet_parts(archive).get(sheet)
     if part is None or part not in archive.NameToInfo:
-        return  # calamine will say what is wrong with the workbook
+        return None  # calamine will say what is wrong with the workbook
     whole = archive.getinfo(part).file_size <= FULL_SCAN_BYTES
     with archive.open(part) as stream:
         extent = sheet_extent(stream, None if whole else _CHUNK)
     check_extent(name, sheet, extent.rows, extent.columns, limits, extent.widest)
     if extent.declared is not None:
         check_extent(name, sheet, *extent.declared, limits)
+    return extent
 
 
 def check_ods(name: str, archive: zipfile.ZipFile, limits: SizeLimits) -> None:
