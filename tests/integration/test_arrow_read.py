@@ -150,6 +150,26 @@ def sheet_of(rows: list[list[object]], *, epoch: object = None) -> Callable[[Pat
 
 
 PLAIN = [["R1", D1, "Lancashire", "Child"], ["R2", D2, "GMP", None]]
+
+
+def serials(values: list[float]) -> Callable[[Path], Path]:
+    """Bare numbers formatted as dates in the date column."""
+
+    def make(folder: Path) -> Path:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(HEADER_ROW)
+        for number, value in enumerate(values, 2):
+            sheet.append([f"R{number}", value, "Kent", "Child"])
+            sheet.cell(number, 2).number_format = "yyyy-mm-dd hh:mm"
+        path = folder / "serials.xlsx"
+        workbook.save(path)
+        return path
+
+    return make
+
+
 # (name, file, whether the Arrow read answers)
 EDGES: list[tuple[str, Callable[[Path], Path], bool]] = [
     ("plain", sheet_of([HEADER_ROW, *PLAIN]), True),
@@ -185,6 +205,9 @@ EDGES: list[tuple[str, Callable[[Path], Path], bool]] = [
         True,
     ),
     ("a 1904 workbook", sheet_of([HEADER_ROW, *PLAIN], epoch=CALENDAR_MAC_1904), True),
+    ("serials from 1 on", serials([1, 59, 60, 61, 1.25, 43103.5, 2958465]), True),
+    ("serials below 1: times of day", serials([43103.5, 0.5]), False),
+    ("serial 0 and -1", serials([43103.5, 0, -1]), False),
     ("a date heading", sheet_of([[*HEADER_ROW, datetime(2018, 1, 1)], *PLAIN]), False),
     (
         "text in a date column",

@@ -61,6 +61,9 @@ _TEXT_OF_TYPED_CELL = re.compile(
 _SPACE_LEADS = np.frombuffer(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \xc2\xe1\xe2\xe3", np.uint8)
 _TOTAL_LEADS = np.concatenate([_SPACE_LEADS, np.frombuffer(b"tTgG", np.uint8)])
 _SECONDS_PER_DAY = 86_400
+# Excel's first day (serial 1); fastexcel gives a serial below it as a moment of 30 or 31
+# December 1899, where calamine's cell-by-cell reader gives a time of day.
+_FIRST_DAY = np.datetime64("1900-01-01T00:00:00", "s")
 
 
 @dataclass(frozen=True)
@@ -184,8 +187,11 @@ def _cell_column(array: Any) -> Built | None:
         kinds = np.where(valid, NUMBER, BLANK).astype(np.int8)
         return CellColumn(kinds, *no_text, numbers if valid.any() else None), None
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        dates = _seconds(array, valid)
+        if dates is not None and (dates[valid] < _FIRST_DAY).any():
+            return None  # a serial below 1 is a time of day to calamine's reader, not a date
         kinds = np.where(valid, DATE, BLANK).astype(np.int8)
-        return CellColumn(kinds, *no_text, None, _seconds(array, valid)), None
+        return CellColumn(kinds, *no_text, None, dates), None
     if pa.types.is_boolean(kind):  # shown as Python writes them, like calamine's reader
         shown = ["" if value is None else str(value) for value in array.to_pylist()]
         kinds = np.where(valid, OTHER, BLANK).astype(np.int8)
