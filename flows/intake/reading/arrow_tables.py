@@ -132,17 +132,18 @@ def _read(
             return None
         first_used = next(i for i, row in enumerate(rows) if any(c is not None for c in row))
         if index == first_used:
-            typed = typed_ahead.result()
+            table = typed_ahead.result()
+            names = [cell if cell is not None else "__UNNAMED__" for cell in rows[index]]
         else:
             typed_ahead.cancel()
-            typed = _typed(path, sheet, {"header_row": None, "skip_rows": index + 1})
-    table = typed.to_arrow()
+            table = _typed(path, sheet, {"header_row": None, "skip_rows": index + 1})
+            names = [f"__UNNAMED__{i}" for i in range(len(rows[index]))]
+    width = max(positions) + 1
     if table.num_rows != total_rows - index - 1:  # the two reads disagree on the sheet's rows
         return None
-    width = max(positions) + 1
-    absolute = [int(info.absolute_index) for info in typed.available_columns()][:width]
-    if absolute != list(range(origin, origin + width)):
-        return None
+    found_names = table.schema.names[:width]  # fastexcel names a repeated heading "x_1"
+    if len(found_names) < width or not all(map(str.startswith, found_names, names)):
+        return None  # nor on its columns
     built = [_cell_column(table.column(i)) for i in range(width)]  # a RecordBatch's arrays
     if any(column is None for column in built):
         return None
@@ -161,11 +162,12 @@ def _head(path: Path, sheet: str, rows: int) -> Any:
 
 
 def _typed(path: Path, sheet: str, where: dict[str, Any]) -> Any:
-    """The rows below a header row, each column typed by all of its cells or refused."""
+    """The rows below a header row as an Arrow RecordBatch, each column typed by all of its
+    cells or refused."""
     import fastexcel
 
     return fastexcel.read_excel(path).load_sheet(
-        sheet, dtype_coercion="strict", schema_sample_rows=None, **where
+        sheet, dtype_coercion="strict", schema_sample_rows=None, eager=True, **where
     )
 
 
