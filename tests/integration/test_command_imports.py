@@ -35,7 +35,7 @@ import json, sys
 from flows.cli import main
 code = main(sys.argv[1:])
 heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(%r)))
-statistics = "scipy.stats._stats_py" in sys.modules
+statistics = "scipy.stats._stats_py" in sys.modules or "altair.vegalite" in sys.modules
 print(json.dumps({"code": code, "heavy": heavy, "statistics": statistics}))
 """
 
@@ -44,7 +44,7 @@ def loaded_by(
     args: list[str], settings: Settings, cwd: Path, statistics: bool = False
 ) -> tuple[int, list[str]]:
     """The command's exit code and the heavy packages it loaded; with `statistics`, "scipy.stats"
-    is listed too when scipy's statistics were really imported."""
+    is listed too when scipy's statistics or altair's charts were really imported."""
     probe = subprocess.run(
         [sys.executable, "-c", PROBE % json.dumps(HEAVY), *args],
         env=helpline_env(settings),
@@ -84,9 +84,9 @@ def test_ingest_loads_great_expectations_but_not_prefect(
     code, heavy = loaded_by(
         ["ingest", "--partner", "t-counts", str(path)], partner_settings, tmp_path, True
     )
-    # scipy comes in with Great Expectations itself, but not its statistics (about 0.8 s),
-    # which only expectations no suite uses call. The file is read in a child process, so the
-    # spreadsheet reader never loads in the command's own.
+    # scipy comes in with Great Expectations itself, but not its statistics (about 0.7 s) nor
+    # altair (its charts), which only expectations no suite uses call. The file is read in a
+    # child process, so the spreadsheet reader never loads in the command's own.
     assert (code, heavy) == (
         0,
         ["great_expectations", "numpy", "openpyxl", "pandas", "pyarrow", "scipy"],
@@ -109,23 +109,36 @@ print(before, again, thread.daemon, "great_expectations.data_context.types.base"
     assert done.stdout.split() == ["False", "True", "True", "True"]
 
 
-def test_scipy_statistics_deferred_by_the_great_expectations_import_still_work() -> None:
+def test_packages_deferred_by_the_great_expectations_import_still_work() -> None:
     probe = """
 import sys
 from flows.intake.validation import import_great_expectations
 gx = import_great_expectations()
-before = "scipy.stats._stats_py" in sys.modules
+before = [name in sys.modules for name in ("scipy.stats._stats_py", "altair.vegalite")]
 from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
 entropy = kl.stats.entropy([0.5, 0.5], [0.9, 0.1])
 import scipy.stats
-print(before, "scipy.stats._stats_py" in sys.modules, round(entropy, 6), scipy.stats.norm.cdf(0))
+import scipy.stats._stats_py as stats_py
+import altair.vegalite as vegalite
+import altair
+print(*before, "scipy.stats._stats_py" in sys.modules, round(entropy, 6), scipy.stats.norm.cdf(0),
+      scipy.stats._stats_py is stats_py, altair.vegalite is vegalite, altair.Chart.__name__)
 """
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
     )
-    # Not imported with Great Expectations; imported, whole, at the first use. The relative
-    # entropy of (0.5, 0.5) to (0.9, 0.1) is ln(5/9) / 2 + ln(5) / 2 = 0.510826.
-    assert done.stdout.split() == ["False", "True", "0.510826", "0.5"]
+    # Not imported with Great Expectations; imported, whole and once, at the first use. The
+    # relative entropy of (0.5, 0.5) to (0.9, 0.1) is ln(5/9) / 2 + ln(5) / 2 = 0.510826.
+    assert done.stdout.split() == [
+        "False",
+        "False",
+        "True",
+        "0.510826",
+        "0.5",
+        "True",
+        "True",
+        "Chart",
+    ]
 
 
 def test_validation_does_not_fingerprint_the_whole_file() -> None:
