@@ -8,7 +8,6 @@ Runs in the reading child: numpy, python_calamine and the standard library only.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import operator
 import zipfile
@@ -40,17 +39,13 @@ from flows.intake.reading.header_tables import (
 )
 from flows.intake.reading.panics import is_panic
 from flows.intake.reading.size_guards import (
-    FULL_SCAN_BYTES,
-    SCANNED_CHUNK_BYTES,
-    SMALLEST_CELL_BYTES,
-    SheetExtent,
     SheetSize,
     SizeLimits,
     check_extent,
     check_ods,
     check_shared_strings,
     check_xlsx_sheet,
-    sheet_parts,
+    file_size,
 )
 
 CHUNK_ROWS = 65_536
@@ -217,41 +212,12 @@ def object_grid(rows: list[list[Any]]) -> np.ndarray:
 def check_declared_size(path: Path, sheet: str, limits: SizeLimits) -> SheetSize:
     """An xlsx sheet's declared extent, read from its XML before anything parses the sheet;
     and what parsing it will take in, as far as the file tells."""
-    if path.suffix.lower() not in _XLSX:
-        return sheet_size(path, None, ("", None))
-    with calamine_errors(path.name), zipfile.ZipFile(path) as archive:
-        extent = check_xlsx_sheet(path.name, archive, sheet, limits)
-        part = sheet_parts(archive).get(sheet, "")
-        return sheet_size(path, archive, (part, extent))
-
-
-def sheet_size(
-    path: Path, archive: zipfile.ZipFile | None, extent: tuple[str, SheetExtent | None]
-) -> SheetSize:
-    """The cells and the bytes of text (XML or records) a parse of the sheet takes in, as far as
-    the file tells. An .xlsx sheet's cells come from its extent: declared, found by scanning it
-    whole, or (a long part with no dimension) its first chunk's rows scaled to the whole part.
-    Otherwise, the most cells the file's bytes could hold."""
-    if archive is None:  # .xls records, or an .ods file's XML
-        with contextlib.suppress(zipfile.BadZipFile), zipfile.ZipFile(path) as ods:
-            text = sum(info.file_size for info in ods.infolist())
-            return SheetSize(text // SMALLEST_CELL_BYTES, text)
-        text = path.stat().st_size
-        return SheetSize(text // SMALLEST_CELL_BYTES, text)
-    part, found = extent
-    text = sum(
-        info.file_size
-        for info in archive.infolist()
-        if info.filename == part or info.filename.lower() == "xl/sharedstrings.xml"
-    )
-    if found is None:
-        return SheetSize(text // SMALLEST_CELL_BYTES, text)
-    rows = found.rows
-    part_bytes = archive.getinfo(part).file_size
-    if found.declared is None and part_bytes > FULL_SCAN_BYTES:
-        rows = rows * part_bytes // SCANNED_CHUNK_BYTES
-    declared = found.declared or (0, 0)
-    return SheetSize(max(rows * found.columns, declared[0] * declared[1]), text)
+    if path.suffix.lower() in _XLSX:
+        with calamine_errors(path.name), zipfile.ZipFile(path) as archive:
+            size = check_xlsx_sheet(path.name, archive, sheet, limits)
+        if size is not None:
+            return size
+    return file_size(path)
 
 
 def sheet_data(

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import IO, NamedTuple
 from xml.etree import ElementTree
 
@@ -34,7 +35,7 @@ SMALLEST_CELL_BYTES = len(b"<c><v>1</v></c>")  # an .xlsx cell with a value, at 
 ARROW_BYTES_PER_CELL = 112
 EXCEL_ROWS = 1_048_576
 MB = 2**20
-_CHUNK = SCANNED_CHUNK_BYTES = 4 << 20  # a long sheet part's first chunk is all that is scanned
+_CHUNK = 4 << 20
 FULL_SCAN_BYTES = 64 * MB
 _OVERLAP = 64  # longer than any cell reference with its attribute name
 _ROW_WINDOW = 64 * 1024  # the end of a chunk, where its last row tag is
@@ -239,9 +240,9 @@ def check_shared_strings(name: str, archive: zipfile.ZipFile, limits: SizeLimits
 
 def check_xlsx_sheet(
     name: str, archive: zipfile.ZipFile, sheet: str, limits: SizeLimits
-) -> SheetExtent | None:
+) -> SheetSize | None:
     """The declared dimension and the largest cell reference present, before calamine reads;
-    the extent found, or None when the workbook names no such sheet part.
+    what parsing the sheet will take in, or None when the workbook names no such sheet part.
 
     A sheet part up to FULL_SCAN_BYTES (a few hundred thousand ordinary rows) is scanned
     whole, which costs a few per cent of calamine's own parse; of a larger one only the start
@@ -251,13 +252,33 @@ def check_xlsx_sheet(
     part = sheet_parts(archive).get(sheet)
     if part is None or part not in archive.NameToInfo:
         return None  # calamine will say what is wrong with the workbook
-    whole = archive.getinfo(part).file_size <= FULL_SCAN_BYTES
+    part_bytes = archive.getinfo(part).file_size
+    whole = part_bytes <= FULL_SCAN_BYTES
     with archive.open(part) as stream:
         extent = sheet_extent(stream, None if whole else _CHUNK)
     check_extent(name, sheet, extent.rows, extent.columns, limits, extent.widest)
     if extent.declared is not None:
         check_extent(name, sheet, *extent.declared, limits)
-    return extent
+    rows = extent.rows
+    if extent.declared is None and not whole:  # only the first chunk's rows are known:
+        rows = rows * part_bytes // _CHUNK  # scaled to the whole part
+    declared = extent.declared or (0, 0)
+    strings = next(
+        (i.file_size for i in archive.infolist() if i.filename.lower() == "xl/sharedstrings.xml"),
+        0,
+    )
+    return SheetSize(max(rows * extent.columns, declared[0] * declared[1]), part_bytes + strings)
+
+
+def file_size(path: Path) -> SheetSize:
+    """What parsing a workbook with no scanned extent takes in, at most: the most cells its
+    bytes (uncompressed, for a zip such as an .ods) could hold."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            text = sum(info.file_size for info in archive.infolist())
+    else:  # .xls records
+        text = path.stat().st_size
+    return SheetSize(text // SMALLEST_CELL_BYTES, text)
 
 
 def check_ods(name: str, archive: zipfile.ZipFile, limits: SizeLimits) -> None:
