@@ -227,11 +227,10 @@ def _text_column(array: Any, valid: np.ndarray) -> Built:
 
     array = array.fill_null("").cast(pa.large_string())
     count = len(array)
-    offsets = np.frombuffer(array.buffers()[1], np.int64, count + 1, array.offset * 8)
-    offsets = offsets - offsets[0]
-    data = array.buffers()[2]
-    start = int(np.frombuffer(array.buffers()[1], np.int64, 1, array.offset * 8)[0])
-    utf8 = np.frombuffer(data, np.uint8)[start : start + offsets[-1]] if data else np.empty(0)
+    _, offset_buffer, data = array.buffers()
+    ends = np.frombuffer(offset_buffer, np.int64, count + 1, array.offset * 8)
+    offsets = ends - ends[0]
+    utf8 = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]] if data else np.empty(0, np.uint8)
     filled = np.diff(offsets) > 0
     leads = np.zeros(count, np.uint8)
     leads[filled] = utf8[offsets[:-1][filled]]
