@@ -138,7 +138,6 @@ def run_suite(
     raw_values holds, per role, the partner's original cells so examples show what they typed.
     """
     gx = import_great_expectations()  # here: it takes seconds, the CLI must start fast
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -201,11 +200,12 @@ def _example(raw: PartnerCells | pd.Series, position: int, width: int = 80) -> s
 
 @cache  # once per process: a worker or an inbox sweep pays the import once
 def preload_great_expectations() -> threading.Thread:
-    """Start importing Great Expectations (about 1.5 s even with scipy.stats deferred: the
-    package imports every expectation and checkpoint class whole) in a background thread, so
-    the import overlaps the file's hashing, the database checks and the read, which runs in another
-    process on the other core. Validation imports it as usual: that import waits for this one,
-    and raises whatever this one met (here it is dropped, so it is reported once, there)."""
+    """Start importing Great Expectations (1.3 to 1.5 s with scipy.stats and altair deferred:
+    the package imports every expectation and checkpoint class whole) in a background thread,
+    so the import overlaps the file's hashing, the database checks and the read, which runs in
+    another process on the other core. Validation imports it as usual: that import waits for
+    this one, and raises whatever this one met (here it is dropped, so it is reported once,
+    there)."""
     thread = threading.Thread(target=_import_great_expectations, name="import-gx", daemon=True)
     thread.start()
     return thread
@@ -217,8 +217,8 @@ def _import_great_expectations() -> None:
 
 
 def import_great_expectations() -> ModuleType:
-    """The great_expectations package, imported with scipy.stats and altair deferred, and with
-    its pandas batches no longer fingerprinted.
+    """The great_expectations package, imported with scipy.stats and altair deferred, its pandas
+    batches no longer fingerprinted and its loggers quiet.
 
     Its package imports every expectation class, and the one comparing distributions
     (expect_column_kl_divergence_to_be_less_than) imports scipy.stats and altair at module
@@ -235,6 +235,12 @@ def import_great_expectations() -> ModuleType:
     # Every pandas batch under 1 GB is fingerprinted by hashing all of it (a batch marker, the
     # "pandas_data_fingerprint", that nothing here reads): 0.9 s of 1.5 s validating 1M rows.
     engine.HASH_THRESHOLD = 0
+    # GX sets one of its loggers to INFO when imported, so every ingest printed a log line on
+    # stderr ("Created temporary directory ... for ephemeral docs site").
+    from great_expectations.data_context.types import base
+
+    for logger in ("great_expectations", base.__name__):
+        logging.getLogger(logger).setLevel(logging.WARNING)
     return package
 
 
@@ -248,18 +254,8 @@ class _ImportedOnFirstUse(ModuleType):
         return getattr(importlib.import_module(self.__name__), attribute)
 
 
-def _quiet_great_expectations() -> None:
-    """GX sets one of its loggers to INFO when imported, so every ingest printed a log line on
-    stderr ("Created temporary directory ... for ephemeral docs site"): import it, then quiet it."""
-    import_great_expectations()
-    from great_expectations.data_context.types import base
-
-    logging.getLogger(base.__name__).setLevel(logging.WARNING)
-
-
 def validate_file(normalised: NormalisedFile, profile: PartnerProfile) -> ValidationReport:
     """Run the layout's suite with today's date, the force area codes and the profile's limits."""
-    _quiet_great_expectations()
     today = datetime.now(LONDON).date()
     suite = load_suite(
         "counts" if profile.layout == "crosstab" else profile.layout,  # on its melted cells
