@@ -37,9 +37,9 @@ def load_fact_rows(url: str, total: int) -> float:
         ids = []
         for p in range(partners):
             row = connection.execute(
-                "INSERT INTO helpline.submissions (partner_id, sha256, file_name, layout, status, "
-                "first_month, last_month) VALUES (%s, %s, 'bench.csv', 'counts', 'loaded', %s, %s) "
-                "RETURNING id",
+                "INSERT INTO helpline.submissions (id, partner_id, sha256, file_name, layout, "
+                "status, first_month, last_month) SELECT coalesce(max(id), 0) + 1, %s, %s, "
+                "'bench.csv', 'counts', 'loaded', %s, %s FROM helpline.submissions RETURNING id",
                 (f"bench-{p}", f"{p:064x}", months[-1], months[0]),
             ).fetchone()
             assert row is not None

@@ -7,6 +7,7 @@ flows.ledger, the steps in this wing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,7 +46,9 @@ from flows.intake.validation import (
     rows_to_keep,
     validate_file,
 )
+from flows.ledger.early_load import EarlyLoad
 from flows.ledger.loading import (
+    LoadResult,
     load_submission,
     loaded_entry,
     refs_loaded_elsewhere,
@@ -148,21 +151,33 @@ def _ingest(
     except FileRejected as rejection:
         return reject_file(engine, settings, entry, rejection.message)
     stage("validating")
-    resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
-    report = explain_force_names(validate_file(normalised, profile), resolver)
-    report = check_partner_totals(report, raw)
-    report = replace(report, notes=report.notes + notes)
-    entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
-    keep = rows_to_keep(normalised, report, profile)
-    if keep is None:
-        reason = totals_explained(report.first_reason(), notes)
-        return reject_file(engine, settings, entry, reason, report)
-    stage("loading")
-    return load_file(engine, settings, entry, normalised, keep, report, stage)
+    with start_loading(engine, entry, normalised) as early:  # copies while this validates
+        resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
+        report = explain_force_names(validate_file(normalised, profile), resolver)
+        report = check_partner_totals(report, raw)
+        report = replace(report, notes=report.notes + notes)
+        entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
+        keep = rows_to_keep(normalised, report, profile)
+        if keep is not None:
+            stage("loading")
+            return load_file(engine, settings, entry, normalised, keep, report, stage, early)
+    reason = totals_explained(report.first_reason(), notes)
+    return reject_file(engine, settings, entry, reason, report)
 
 
 def _quietly(_stage: str) -> None:
     return None
+
+
+def start_loading(
+    engine: Engine, entry: LedgerEntry, normalised: NormalisedFile
+) -> AbstractContextManager[EarlyLoad | None]:
+    """A records file's rows start copying into its load transaction now (flows.ledger.
+    early_load); a counts file has only its summed rows, copied when it is accepted."""
+    if entry.layout != "records":
+        return nullcontext(None)
+    every = pd.Series(True, index=normalised.frame.index)
+    return EarlyLoad(engine, entry, staging_frame(normalised, every))
 
 
 def receive_file(snapshot: Snapshot, profile: PartnerProfile) -> LedgerEntry:
@@ -235,6 +250,7 @@ def load_file(
     keep: pd.Series,
     report: ValidationReport,
     stage: Stage = _quietly,
+    early: EarlyLoad | None = None,
 ) -> IngestOutcome:
     """Load the rows to keep; the file replaces this partner's data for the months it covers.
 
@@ -253,9 +269,8 @@ def load_file(
         validation=report,
     )
     outcome = write_feedback(settings, outcome, entry.sha256)
-    held_back = sorted((row, fail.rule) for fail in report.failures for row in fail.source_rows)
     try:
-        result = load_submission(engine, entry, staging_frame(normalised, keep), held_back)
+        result = commit_load(engine, entry, normalised, keep, report, early)
     except FileRejected as refusal:  # a value the database cannot hold: the file's own fault
         return reject_file(engine, settings, entry, refusal.message, report)
     except BaseException:
@@ -270,6 +285,26 @@ def load_file(
     return replace(
         outcome, replaced_months=result.replaced_months, submission_id=result.submission_id
     )
+
+
+def commit_load(
+    engine: Engine,
+    entry: LedgerEntry,
+    normalised: NormalisedFile,
+    keep: pd.Series,
+    report: ValidationReport,
+    early: EarlyLoad | None = None,
+) -> LoadResult:
+    """The early copy committed when every row is kept; otherwise it is rolled back and the rows
+    to keep are loaded, the others recorded as quarantined."""
+    if early is not None and bool(keep.all()):
+        result = early.finish(entry)
+        if result is not None:
+            return result
+    elif early is not None:
+        early.abandon()
+    held_back = sorted((row, fail.rule) for fail in report.failures for row in fail.source_rows)
+    return load_submission(engine, entry, staging_frame(normalised, keep), held_back)
 
 
 def feedback_path(settings: Settings, outcome: IngestOutcome, sha256: str) -> Path:

@@ -29,6 +29,7 @@ from flows.ledger.submissions import (
     find_duplicate,
     record_failure,
     record_submission,
+    take_submission_number,
 )
 
 STAGING_COLUMNS = (
@@ -147,15 +148,30 @@ def _arrow_rows(frame: pd.DataFrame, ids: dict[str, Any]) -> Any:
     return table
 
 
-def copy_contacts(
+def copy_records(
     connection: Connection, entry: LedgerEntry, staged: pd.DataFrame, submission_id: int
 ) -> None:
-    """The file's records (records layout) and its counts per month, area and category."""
-    ids = {"submission_id": submission_id, "partner_id": entry.partner_id}
+    """The file's records (records layout), under its submission number: contact_records
+    references no ledger row, so they may go before it."""
     if entry.layout == "records":
+        ids = {"submission_id": submission_id, "partner_id": entry.partner_id}
         copy_rows(connection, COPY_RECORDS, staged[list(RECORD_COLUMNS)], **ids)
+
+
+def settle_load(
+    connection: Connection,
+    entry: LedgerEntry,
+    staged: pd.DataFrame,
+    submission_id: int,
+    quarantined: list[tuple[int, str]],
+) -> LoadResult:
+    """The rest of a load once its records are in: the ledger row under the number taken, the
+    counts per month, area and category, and the months repointed."""
+    record_submission(connection, entry, submission_id)
+    ids = {"submission_id": submission_id, "partner_id": entry.partner_id}
     counts = staged.groupby(COUNT_KEYS, sort=False, dropna=False)["contacts"].sum().reset_index()
     copy_rows(connection, COPY_COUNTS, counts[[*COUNT_KEYS, "contacts"]], **ids)
+    return replace_months(connection, entry, submission_id, quarantined)
 
 
 def load_submission(
@@ -179,9 +195,9 @@ def load_submission(
                 return LoadResult(
                     record_submission(connection, duplicate), "duplicate", duplicate_of=duplicate_of
                 )
-            submission_id = record_submission(connection, entry)
-            copy_contacts(connection, entry, staged, submission_id=submission_id)
-            return replace_months(connection, entry, submission_id, quarantined)
+            submission_id = take_submission_number(connection)
+            copy_records(connection, entry, staged, submission_id)
+            return settle_load(connection, entry, staged, submission_id, quarantined)
     except DatabaseUnavailable as failure:
         record_failure(engine, entry, failure.message)
         raise

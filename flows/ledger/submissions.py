@@ -33,10 +33,20 @@ class LedgerEntry:
     duplicate_of: int | None = None
 
 
-def record_submission(connection: Connection, entry: LedgerEntry) -> int:
+def take_submission_number(connection: Connection) -> int:
+    """The next submission number, held by this transaction until it ends: numbers have no
+    gaps, since one that is rolled back is taken again by the next file."""
+    run_query(connection, "lock_ledger")
+    return int(run_query(connection, "next_submission_number").scalar_one())
+
+
+def record_submission(connection: Connection, entry: LedgerEntry, number: int | None = None) -> int:
+    """The entry's ledger row, under `number` (taken by take_submission_number in this
+    transaction) or the next one."""
     params = {
         **asdict(entry),
         "validation": json.dumps(entry.validation or {}, default=str, sort_keys=True),
+        "id": take_submission_number(connection) if number is None else number,
     }
     return int(run_query(connection, "insert_submission", **params).scalar_one())
 

@@ -185,9 +185,10 @@ def add_new_partner_file(engine: Engine, code: str, month: str, contacts: int) -
     with engine.begin() as connection:
         submission = connection.execute(
             sa.text(
-                "INSERT INTO helpline.submissions (partner_id, sha256, file_name, layout, status, "
-                "first_month, last_month) VALUES ('new-partner', repeat('b', 64), 'first.csv', "
-                "'counts', 'loaded', :month, :month) RETURNING id"
+                "INSERT INTO helpline.submissions (id, partner_id, sha256, file_name, layout, "
+                "status, first_month, last_month) SELECT coalesce(max(id), 0) + 1, "
+                "'new-partner', repeat('b', 64), 'first.csv', 'counts', 'loaded', :month, :month "
+                "FROM helpline.submissions RETURNING id"
             ),
             {"month": month},
         ).scalar_one()

@@ -127,9 +127,10 @@ def test_a_period_keeps_its_pattern_in_the_next_release_and_after_a_revision(
         # A revision: another partner adds 40 contacts in Dyfed-Powys for July 2017.
         connection.execute(
             sa.text(
-                "INSERT INTO helpline.submissions (partner_id, sha256, file_name, layout, status, "
-                "first_month, last_month) VALUES ('late', repeat('a', 64), 'late.csv', 'counts', "
-                "'loaded', '2017-07-01', '2017-07-01')"
+                "INSERT INTO helpline.submissions (id, partner_id, sha256, file_name, layout, "
+                "status, first_month, last_month) SELECT coalesce(max(id), 0) + 1, 'late', "
+                "repeat('a', 64), 'late.csv', 'counts', 'loaded', '2017-07-01', '2017-07-01' "
+                "FROM helpline.submissions"
             )
         )
         connection.execute(

@@ -459,7 +459,7 @@ INTERRUPTIONS: list[tuple[str, Callable[[pytest.MonkeyPatch], None], bool]] = [
     ),
     (
         "while loading",
-        lambda patch: patch.setattr(ingest_module, "load_submission", _interrupt),
+        lambda patch: patch.setattr(ingest_module, "commit_load", _interrupt),
         False,
     ),
     (
