@@ -41,6 +41,7 @@ class EarlyLoad:
     def __init__(self, engine: Engine, entry: LedgerEntry, staged: pd.DataFrame) -> None:
         self._engine = engine
         self._verdict: queue.SimpleQueue[LedgerEntry | None] = queue.SimpleQueue()
+        self._abandoned = threading.Event()  # so a copy not yet begun is not begun
         self._result: LoadResult | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(
@@ -74,6 +75,7 @@ class EarlyLoad:
     def abandon(self) -> None:
         """Roll the copy back and wait for it: the next ledger write may need the locks."""
         if self._thread.is_alive():
+            self._abandoned.set()
             self._verdict.put(None)
             self._thread.join()
 
@@ -94,6 +96,8 @@ class EarlyLoad:
         if find_duplicate(connection, entry.partner_id, entry.sha256) is not None:
             return None  # load_submission records the duplicate
         submission_id = take_submission_number(connection)
+        if self._abandoned.is_set():  # while this waited for the locks
+            raise _Abandoned
         copy_records(connection, entry, staged, submission_id)
         final = self._verdict.get()
         if final is None:

@@ -20,6 +20,7 @@ from flows.core.settings import Settings
 from flows.intake.ingest import ingest_file
 from flows.intake.outcome import IngestOutcome
 from flows.intake.profiles import find_profile
+from flows.intake.validation import validate_file
 from tests.support.db_state import ledger, row_counts
 from tests.support.partner_files import records, write_xlsx
 
@@ -70,7 +71,7 @@ def test_the_records_are_copied_while_the_file_is_validated_and_seen_only_on_com
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[dict[str, int]] = []
-    validate = validating_after(engine, seen, ingest_module.validate_file)
+    validate = validating_after(engine, seen, validate_file)
     monkeypatch.setattr(ingest_module, "validate_file", validate)
     path = write_xlsx(tmp_path / "jan.xlsx", records("A", JAN, "Lancashire", 40))
     outcome = ingest(engine, partner_settings, path)
