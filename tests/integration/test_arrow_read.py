@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from flows.intake.profiles import find_profile
-from flows.intake.reading import sheet_tables
+from flows.intake.reading import arrow_tables, sheet_tables
 from flows.intake.reading.arrow_tables import read_typed_table
 from flows.intake.reading.cell_columns import CellTable
 from flows.intake.reading.header_tables import HEADER_SEARCH_ROWS
@@ -45,15 +46,40 @@ SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def both_ways(path: Path, wanted: list[str]) -> tuple[CellTable | None, CellTable | str]:
-    """The Arrow read (None: left to the other reader) and calamine's (or its refusal)."""
+    """The Arrow read as the product runs it (None: left to the other reader) and calamine's
+    (or its refusal). The Arrow read is also run without the sheet's first row, so by its two
+    parses, and must give the same answer."""
     workbook = open_workbook(path, LIMITS)
     sheet = choose_sheet(workbook, None, path.name)
-    fast = read_typed_table(path, sheet, wanted, "auto", HEADER_SEARCH_ROWS, LIMITS)
+    first = check_declared_size(path, sheet, LIMITS).first_row
+    fast = read_typed_table(path, sheet, wanted, "auto", HEADER_SEARCH_ROWS, LIMITS, "", first)
+    two_parses = read_typed_table(path, sheet, wanted, "auto", HEADER_SEARCH_ROWS, LIMITS)
     try:
         slow: CellTable | str = read_sheet_cells(path, (workbook, sheet), wanted, "auto", LIMITS)
     except Exception as error:  # noqa: BLE001 - a refusal is compared by its text
         slow = str(error)
+    for read in (fast, two_parses):
+        if read is not None:
+            assert not isinstance(slow, str), slow
+            assert_same(read, slow)
     return fast, slow
+
+
+def parses(path: Path, wanted: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The fastexcel parses the product's Arrow read makes of the sheet: "once" alone when its
+    headings are on its first row holding a value."""
+    made: list[str] = []
+    for step in ("_read_once", "_head", "_typed"):
+        original = getattr(arrow_tables, step)
+
+        def spy(*args: Any, __step: str = step, __original: Any = original, **kwargs: Any) -> Any:
+            made.append(__step)
+            return __original(*args, **kwargs)
+
+        monkeypatch.setattr(arrow_tables, step, spy)
+    first = check_declared_size(path, "Sheet", LIMITS).first_row
+    read_typed_table(path, "Sheet", wanted, "auto", HEADER_SEARCH_ROWS, LIMITS, "", first)
+    return made
 
 
 def assert_same(fast: CellTable, slow: CellTable) -> None:
@@ -235,8 +261,62 @@ def test_edges_read_the_same_or_are_left_to_calamine(
     fast, slow = both_ways(make(tmp_path), RECORDS)
     assert not isinstance(slow, str), slow
     assert (fast is not None) == fast_way, name
-    if fast is not None:
-        assert_same(fast, slow)
+
+
+def styled_blank_row_above(folder: Path) -> Path:
+    """Row 1 has cells with a fill and no value: calamine's table starts at row 2."""
+    path = sheet_of([["x"], HEADER_ROW, *PLAIN])(folder)
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["A1"].value = None
+    for cell in ("A1", "B1", "C1", "D1"):
+        sheet[cell].fill = PatternFill("solid", fgColor="FFFF00")
+    workbook.save(path)
+    return path
+
+
+# (name, file, whether the headings' row is parsed once, not read again for the header search)
+ONCE: list[tuple[str, Callable[[Path], Path], bool]] = [
+    ("plain", sheet_of([HEADER_ROW, *PLAIN]), True),
+    ("headings on row 3 under a title", sheet_of([["Contacts"], [], HEADER_ROW, *PLAIN]), False),
+    ("headings on row 3, nothing above", sheet_of([[], [], HEADER_ROW, *PLAIN]), True),
+    ("a styled blank row above", styled_blank_row_above, True),
+    (
+        "table from column C",
+        sheet_of([[None, None, *HEADER_ROW], *[[None, None, *r] for r in PLAIN]]),
+        True,
+    ),
+    (
+        "a column with no heading",
+        sheet_of([[*HEADER_ROW[:2], None, *HEADER_ROW[2:]], *[[*r[:2], 1, *r[2:]] for r in PLAIN]]),
+        True,
+    ),
+    ("a number heading", sheet_of([[*HEADER_ROW, 2017.5], *[[*r, 1] for r in PLAIN]]), True),
+    ("a heading of spaces", sheet_of([[*HEADER_ROW, "  "], *[[*r, 1] for r in PLAIN]]), False),
+    ("a repeated heading", sheet_of([[*HEADER_ROW, "Notes", "Notes"], *PLAIN]), False),
+    ("a heading like a renamed one", sheet_of([[*HEADER_ROW, "Ref_1"], *PLAIN]), False),
+    ("a boolean heading", sheet_of([[*HEADER_ROW, True], *PLAIN]), False),
+    ("a date heading", sheet_of([[*HEADER_ROW, datetime(2018, 1, 1)], *PLAIN]), False),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "once"), ONCE, ids=[e[0] for e in ONCE])
+def test_a_sheet_with_its_headings_on_its_first_row_is_parsed_once(
+    name: str,
+    make: Callable[[Path], Path],
+    once: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first row holding a value is read from the sheet's XML; when the headings are there,
+    and the parse could name every column by its heading, there is no second parse."""
+    path = make(tmp_path)
+    fast, slow = both_ways(path, RECORDS)
+    assert isinstance(slow, CellTable), slow
+    assert (fast is None) == (name in ("a boolean heading", "a date heading")), name
+    made = parses(path, RECORDS, monkeypatch)
+    assert (made == ["_read_once"]) == once, made
 
 
 @pytest.mark.slow

@@ -1,12 +1,13 @@
 """A workbook sheet's table read into Arrow by fastexcel: the fast way to a CellTable.
 
 calamine inside fastexcel parses the sheet and hands back Arrow columns, with no Python object
-per cell. Two reads of the same sheet run at once on two threads (fastexcel releases the
-interpreter while it parses): the first rows as text, from row 1, for the header search, and
-the whole table below the sheet's first used row, each column typed by every one of its cells
-(`dtype_coercion="strict"` over all rows, so a column mixing numbers and text is refused, never
-coerced). When the headings are on that first used row (the usual sheet) the typed read is the
-table; otherwise the table under the headings is read again, typed the same way.
+per cell. The table below the sheet's first used row is read with each column typed by every
+one of its cells (`dtype_coercion="strict"` over all rows, so a column mixing numbers and text
+is refused, never coerced), and named by that row's cells. When an xlsx sheet's XML shows the
+headings there (the usual sheet), that one parse is the read. Otherwise two reads of the sheet
+run at once on two threads (fastexcel releases the interpreter while it parses): the first rows
+as text, from row 1, for the header search, and the typed table; when the headings are on the
+first used row the typed read is the table, otherwise the table under them is read again.
 
 This path answers only when the file is plain: every column the table spans holds one kind of
 value (text, numbers, dates or booleans), the header row holds no dates or booleans (they read
@@ -41,6 +42,7 @@ from flows.intake.reading.cell_columns import (
 from flows.intake.reading.column_building import utf8_with_offsets
 from flows.intake.reading.header_tables import (
     HeaderRow,
+    find_header_row,
     first_filled,
     is_total_label,
     locate_columns,
@@ -48,7 +50,7 @@ from flows.intake.reading.header_tables import (
     table_below_header,
 )
 from flows.intake.reading.panics import is_panic
-from flows.intake.reading.size_guards import SizeLimits, check_extent
+from flows.intake.reading.size_guards import FirstRow, SizeLimits, check_extent
 
 # What a date, a boolean or a duration heading reads as in fastexcel's text (.xlsx and .ods
 # spellings): calamine's reader shows them otherwise ("Jul 2017", "True"), so such a header
@@ -64,6 +66,8 @@ _SECONDS_PER_DAY = 86_400
 # Excel's first day (serial 1); fastexcel gives a serial below it as a moment of 30 or 31
 # December 1899, where calamine's cell-by-cell reader gives a time of day.
 _FIRST_DAY = np.datetime64("1900-01-01T00:00:00", "s")
+_UNNAMED = re.compile(r"__UNNAMED__\d+")  # fastexcel's name for a column it could not name
+_RENAMED = re.compile(r"(.*)_\d+", re.S)  # and for a repeated heading, "x_1"
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,15 @@ def read_typed_table(
     needed: int,
     limits: SizeLimits,
     profile_id: str = "",
+    first: FirstRow | None = None,
 ) -> CellTable | None:
-    """The partner's table, or None when calamine's reader must read this file."""
+    """The partner's table, or None when calamine's reader must read this file. `first` (an
+    xlsx sheet's first row holding a value) lets a sheet whose headings are there be parsed
+    once."""
     try:
+        single = _read_once(path, sheet, wanted, header, (limits, profile_id), first)
+        if single is not None:
+            return single
         return _read(path, sheet, wanted, header, (needed, limits), profile_id)
     except Exception:  # noqa: BLE001 - any doubt goes to the reader with the messages
         return None
@@ -107,6 +117,56 @@ def read_typed_table(
         if is_panic(error):  # the cell again and names its row
             return None
         raise
+
+
+def _read_once(
+    path: Path,
+    sheet: str,
+    wanted: Sequence[str],
+    header: HeaderRow,
+    settings: tuple[SizeLimits, str],
+    first: FirstRow | None,
+) -> CellTable | None:
+    """The table from one typed parse, when its headings are on the sheet's first row holding a
+    value; None when that is not known or not so (then the two reads below tell).
+
+    The parse names its columns by that row's cells, as the header search would read them,
+    except where it could not: an empty or a date or boolean heading (named "__UNNAMED__n"), or
+    a repeated one (renamed "x_1"). The named columns must be the very cells the XML shows
+    holding a value, and none of those renamings may be present."""
+    if first is None or len(first.columns) < len(wanted) or header not in ("auto", first.number):
+        return None
+    import fastexcel
+
+    parsed = fastexcel.read_excel(path).load_sheet(
+        sheet, header_row=0, dtype_coercion="strict", schema_sample_rows=None
+    )
+    columns = parsed.available_columns()
+    headings = [None if _UNNAMED.fullmatch(c.name) else c.name for c in columns]
+    named = {c.absolute_index for c, heading in zip(columns, headings, strict=True) if heading}
+    if named != first.columns or not _as_read(headings) or find_header_row([headings], wanted) != 0:
+        return None
+    limits, profile_id = settings
+    index, name = first.number - 1, path.name
+    total_rows, where = first.number + int(parsed.total_height), f'sheet "{shorten(sheet, 60)}" '
+    check_extent(name, sheet, total_rows, len(columns), limits)
+    rows = [[None] * len(columns) for _ in range(index)] + [headings]
+    index, positions = locate_columns(
+        name, where, rows, wanted, header, total_rows=total_rows, profile_id=profile_id
+    )
+    table = parsed.to_arrow()
+    del parsed  # it holds the parsed sheet
+    located = (index, headings, positions, int(columns[0].absolute_index))
+    return _table((name, where, sheet), table, wanted, located, total_rows)
+
+
+def _as_read(headings: list[str | None]) -> bool:
+    """Whether the parse's column names are the headings as the header search reads them."""
+    given = set(headings)
+    renamed = (_RENAMED.fullmatch(h or "") for h in headings)
+    return not any(match and match[1] in given for match in renamed) and not any(
+        _TEXT_OF_TYPED_CELL.fullmatch(heading or "") for heading in headings
+    )
 
 
 def _read(
@@ -138,17 +198,33 @@ def _read(
             typed_ahead.cancel()
             table = _typed(path, sheet, {"header_row": None, "skip_rows": index + 1})
             names = [f"__UNNAMED__{i}" for i in range(len(rows[index]))]
+    found_names = table.schema.names[: max(positions) + 1]  # fastexcel names a repeated
+    if not all(map(str.startswith, found_names, names)):  # heading "x_1"
+        return None  # the two reads disagree on the sheet's columns
+    return _table(
+        (name, where, sheet), table, wanted, (index, rows[index], positions, origin), total_rows
+    )
+
+
+def _table(
+    place: tuple[str, str, str],
+    table: Any,
+    wanted: Sequence[str],
+    located: tuple[int, list[Any], list[int], int],
+    total_rows: int,
+) -> CellTable | None:
+    """The CellTable of a typed Arrow table below its header row: `located` is the header
+    row's index, its cells, the wanted headings' columns and the first column's position."""
+    name, where, sheet = place
+    index, headings, positions, origin = located
     width = max(positions) + 1
-    if table.num_rows != total_rows - index - 1:  # the two reads disagree on the sheet's rows
-        return None
-    found_names = table.schema.names[:width]  # fastexcel names a repeated heading "x_1"
-    if len(found_names) < width or not all(map(str.startswith, found_names, names)):
-        return None  # nor on its columns
+    if table.num_rows != total_rows - index - 1 or table.num_columns < width:
+        return None  # the reads disagree on the sheet's rows, or columns
     built = [_cell_column(table.column(i)) for i in range(width)]  # a RecordBatch's arrays
     if any(column is None for column in built):
         return None
     grid = TypedGrid([column for column in built if column is not None])
-    found = (index + 1, rows[index])
+    found = (index + 1, headings)
     return table_below_header((name, where), grid, wanted, positions, found, sheet, origin + 1)
 
 

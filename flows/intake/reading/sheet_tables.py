@@ -269,13 +269,15 @@ def read_sheet_table(
     profile_id: str = "",
 ) -> CellTable:
     """The partner's table: a plain sheet read into Arrow (arrow_tables) when two parses of it
-    fit the child's memory at once, any other cell by cell (read_sheet_cells)."""
+    would fit the child's memory at once (most take one), any other cell by cell
+    (read_sheet_cells)."""
     workbook = open_workbook(path, limits)
     sheet = choose_sheet(workbook, sheet, path.name)
     size = check_declared_size(path, sheet, limits)
     needed = HEADER_SEARCH_ROWS if header == "auto" else max(header, HEADER_SEARCH_ROWS)
     if size.fits_twice(limits):
-        typed = read_typed_table(path, sheet, wanted, header, needed, limits, profile_id)
+        first = size.first_row
+        typed = read_typed_table(path, sheet, wanted, header, needed, limits, profile_id, first)
         if typed is not None:
             return typed
     return read_sheet_cells(path, (workbook, sheet), wanted, header, limits, profile_id)

@@ -45,6 +45,21 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=[\"']([A-Z]*)(\d*)(?
 _SST = re.compile(rb"<(?:\w+:)?sst\b[^>]*?\buniqueCount=[\"'](\d+)")
 _LAST_ROW = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=[\"'](\d+)")
 _CELL_LETTERS = re.compile(rb" r=[\"']([A-Z]+)\d")
+_FIRST_ROW_BYTES = 1 << 20  # far more than a sheet's first rows take, unless many are empty
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ROW_NUMBER = re.compile(rb"\br=[\"'](\d+)[\"']")
+_CELL_COLUMN = re.compile(rb"\br=[\"']([A-Z]{1,3})\d+[\"']")
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+
+
+@dataclass(frozen=True)
+class FirstRow:
+    """An xlsx sheet's first row holding a value: where calamine's table starts."""
+
+    number: int  # as the sheet numbers rows, from 1
+    columns: frozenset[int]  # those holding a value there, from 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class SheetSize:
 
     cells: int
     text_bytes: int
+    first_row: FirstRow | None = None  # an xlsx sheet's, when its XML tells (first_row)
 
     def fits_twice(self, limits: SizeLimits) -> bool:
         """Whether two parses at once and the Arrow table stay within three quarters of the
@@ -200,6 +216,28 @@ def sheet_extent(stream: IO[bytes], most_bytes: int | None = None) -> SheetExten
     return SheetExtent(declared, last_row, column_number(widest), reference)
 
 
+def first_row(stream: IO[bytes]) -> FirstRow | None:
+    """The first row of a sheet part holding a value (a cell with a `<v>` or an inline string;
+    a style, or a formula with no result, is none, as calamine reads it). None when no such row
+    starts within the part's first megabyte, or a row or a cell there has no reference (the
+    XML allows leaving them out)."""
+    head = stream.read(_FIRST_ROW_BYTES)
+    data = _SHEET_DATA.search(head)
+    for row in _ROW.finditer(head, data.end()) if data else ():
+        number = _ROW_NUMBER.search(row[1])
+        cells = [(_CELL_COLUMN.search(cell[1]), cell[2]) for cell in _CELL.finditer(row[2] or b"")]
+        if number is None or any(column is None for column, _ in cells):
+            return None
+        valued = frozenset(
+            column_number(column[1].decode()) - 1
+            for column, content in cells
+            if column is not None and content and _VALUE.search(content)
+        )
+        if valued:
+            return FirstRow(int(number[1]), valued)
+    return None
+
+
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet name -> its part in the zip, from xl/workbook.xml and its relationships."""
     # The guards refused any DOCTYPE or ENTITY before this (flows.intake.reading.guards), and expat
@@ -267,7 +305,10 @@ def check_xlsx_sheet(
         (i.file_size for i in archive.infolist() if i.filename.lower() == "xl/sharedstrings.xml"),
         0,
     )
-    return SheetSize(max(rows * extent.columns, declared[0] * declared[1]), part_bytes + strings)
+    with archive.open(part) as stream:
+        first = first_row(stream)
+    cells = max(rows * extent.columns, declared[0] * declared[1])
+    return SheetSize(cells, part_bytes + strings, first)
 
 
 def file_size(path: Path) -> SheetSize:
