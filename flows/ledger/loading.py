@@ -87,6 +87,7 @@ def staging_frame(normalised: NormalisedFile, keep: pd.Series) -> pd.DataFrame:
             "contacts": frame["contacts"].astype("int64") if "contacts" in frame else 1,
         },
         columns=list(STAGING_COLUMNS),
+        copy=False,  # the rows are only read, and copy-on-write guards the frame they share
     )
     return staged
 
