@@ -11,11 +11,13 @@ import pytest
 from flows.core.errors import FileRejected
 from flows.intake.reading.ods_extent import ods_extent
 from flows.intake.reading.size_guards import (
+    FirstRow,
     SizeLimits,
     check_extent,
     check_shared_strings,
     column_letters,
     column_number,
+    first_row,
     sheet_extent,
 )
 
@@ -53,7 +55,24 @@ def test_the_largest_cell_reference_present_is_found(
 def test_references_across_chunk_boundaries_are_seen() -> None:
     # 9 MB of padding puts the wide cell after two chunk boundaries.
     xml = sheet_xml(["A1", "B2", "XFD3"], filler=9 * MB)
-    assert sheet_extent(io.BytesIO(xml)) == (None, 3, 16384, "XFD3")
+    assert sheet_extent(io.BytesIO(xml)) == (None, 3, 16384, "XFD3", None)  # no row in chunk 1
+
+
+def test_the_first_row_holding_a_value_is_found_in_the_first_chunk() -> None:
+    # A styled empty cell and a formula with no result hold no value; an inline string does.
+    xml = (
+        b'<worksheet><sheetData><row r="1"><c r="A1" s="2"/><c r="B1"><f>A9</f></c></row>'
+        b'<row r="2" spans="1:3"><c r="B2" t="inlineStr"><is><t>Ref</t></is></c>'
+        b'<c r="C2" t="s"><v>0</v></c><c r="D2" s="1"/></row>'
+        b'<row r="3"><c r="B3"><v>1</v></c></row></sheetData></worksheet>'
+    )
+    assert sheet_extent(io.BytesIO(xml)).first_row == FirstRow(2, frozenset({1, 2}))
+    assert first_row(xml.replace(b' r="B2"', b"")) is None  # a cell with no reference
+
+
+def test_no_first_row_is_given_when_the_first_chunk_shows_none() -> None:
+    xml = sheet_xml(["A1"], filler=5 * MB)  # the row starts after the first 4 MB
+    assert sheet_extent(io.BytesIO(xml)).first_row is None
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,6 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=[\"']([A-Z]*)(\d*)(?
 _SST = re.compile(rb"<(?:\w+:)?sst\b[^>]*?\buniqueCount=[\"'](\d+)")
 _LAST_ROW = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=[\"'](\d+)")
 _CELL_LETTERS = re.compile(rb" r=[\"']([A-Z]+)\d")
-_FIRST_ROW_BYTES = 1 << 20  # far more than a sheet's first rows take, unless many are empty
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
 _ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
@@ -185,6 +184,7 @@ class SheetExtent(NamedTuple):
     rows: int  # the last row present
     columns: int  # the widest column present
     widest: str  # the reference of a cell in that column, e.g. "XFD1"
+    first_row: FirstRow | None  # the first row holding a value, if the first chunk shows it
 
 
 def sheet_extent(stream: IO[bytes], most_bytes: int | None = None) -> SheetExtent:
@@ -196,10 +196,12 @@ def sheet_extent(stream: IO[bytes], most_bytes: int | None = None) -> SheetExten
     Columns are found exactly: a chunk that holds any column after the widest so far (the
     first chunk, or a wider sheet) has all its cell references read.
     """
-    declared, last_row, widest, reference = None, 0, "", ""
+    declared, last_row, widest, reference, first = None, 0, "", "", None
     for number, chunk in enumerate(_chunks(stream)):
         if most_bytes is not None and number * _CHUNK >= most_bytes:
             break
+        if number == 0:
+            first = first_row(chunk)
         if number == 0 and (dimension := _DIMENSION.search(chunk)):
             cols, rows = dimension[3] or dimension[1], dimension[4] or dimension[2]
             if cols and rows:
@@ -213,15 +215,14 @@ def sheet_extent(stream: IO[bytes], most_bytes: int | None = None) -> SheetExten
             widest = max(letters | {widest}, key=lambda column: (len(column), column))
             where = re.search(rb" r=[\"']" + widest.encode() + rb"(\d+)", chunk)
             reference = widest + (where[1].decode() if where else "")
-    return SheetExtent(declared, last_row, column_number(widest), reference)
+    return SheetExtent(declared, last_row, column_number(widest), reference, first)
 
 
-def first_row(stream: IO[bytes]) -> FirstRow | None:
-    """The first row of a sheet part holding a value (a cell with a `<v>` or an inline string;
-    a style, or a formula with no result, is none, as calamine reads it). None when no such row
-    starts within the part's first megabyte, or a row or a cell there has no reference (the
-    XML allows leaving them out)."""
-    head = stream.read(_FIRST_ROW_BYTES)
+def first_row(head: bytes) -> FirstRow | None:
+    """The first row holding a value in the start of a sheet part (a cell with a `<v>` or an
+    inline string; a style, or a formula with no result, is none, as calamine reads it). None
+    when no such row ends within `head`, or a row or a cell before it has no reference (the XML
+    allows leaving them out)."""
     data = _SHEET_DATA.search(head)
     for row in _ROW.finditer(head, data.end()) if data else ():
         number = _ROW_NUMBER.search(row[1])
@@ -256,9 +257,16 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+def shared_strings_part(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The workbook's shared-strings part (its name's case varies between writers), if any."""
+    return next(
+        (i for i in archive.infolist() if i.filename.lower() == "xl/sharedstrings.xml"), None
+    )
+
+
 def check_shared_strings(name: str, archive: zipfile.ZipFile, limits: SizeLimits) -> None:
     """Refuse a shared-strings count the part could not hold, or memory could not."""
-    part = next((n for n in archive.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
+    part = shared_strings_part(archive)
     if part is None:
         return
     with archive.open(part) as stream:
@@ -267,7 +275,7 @@ def check_shared_strings(name: str, archive: zipfile.ZipFile, limits: SizeLimits
     if declared is None:
         return
     count = int(declared[1])
-    room = archive.getinfo(part).file_size // SMALLEST_SHARED_STRING
+    room = part.file_size // SMALLEST_SHARED_STRING
     if count > room or count * SHARED_STRING_BYTES > limits.memory_bytes // 2:
         raise FileRejected(
             f"{name} declares {count:,} shared strings, more than its strings part can hold "
@@ -301,14 +309,9 @@ def check_xlsx_sheet(
     if extent.declared is None and not whole:  # only the first chunk's rows are known:
         rows = rows * part_bytes // _CHUNK  # scaled to the whole part
     declared = extent.declared or (0, 0)
-    strings = next(
-        (i.file_size for i in archive.infolist() if i.filename.lower() == "xl/sharedstrings.xml"),
-        0,
-    )
-    with archive.open(part) as stream:
-        first = first_row(stream)
+    strings = shared_strings_part(archive)
     cells = max(rows * extent.columns, declared[0] * declared[1])
-    return SheetSize(cells, part_bytes + strings, first)
+    return SheetSize(cells, part_bytes + (strings.file_size if strings else 0), extent.first_row)
 
 
 def file_size(path: Path) -> SheetSize:
