@@ -18,14 +18,14 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from flows.core.database import run_query
-from flows.core.errors import DatabaseUnavailable
-from flows.ledger.loading import LoadResult, copy_records, loading_errors, settle_load
-from flows.ledger.submissions import (
-    LedgerEntry,
-    find_duplicate,
-    record_failure,
-    take_submission_number,
+from flows.ledger.loading import (
+    LoadResult,
+    copy_records,
+    failure_recorded,
+    loading_errors,
+    settle_load,
 )
+from flows.ledger.submissions import LedgerEntry, find_duplicate, take_submission_number
 
 
 class _Abandoned(Exception):
@@ -63,13 +63,12 @@ class EarlyLoad:
     def finish(self, entry: LedgerEntry) -> LoadResult | None:
         """Commit the file under `entry` (its final ledger row); None when the copy could not be
         used (the same bytes were loaded meanwhile): load it the ordinary way. A lost connection
-        leaves a `failed` ledger row, as load_submission does, and is raised again."""
+        is recorded and raised again, as by load_submission."""
         self._verdict.put(entry)
         self._thread.join()
-        if isinstance(self._error, DatabaseUnavailable):
-            record_failure(self._engine, entry, self._error.message)
-        if self._error is not None:
-            raise self._error
+        with failure_recorded(self._engine, entry):
+            if self._error is not None:
+                raise self._error
         return self._result
 
     def abandon(self) -> None:
