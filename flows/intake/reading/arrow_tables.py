@@ -164,9 +164,15 @@ def _as_read(headings: list[str | None]) -> bool:
     """Whether the parse's column names are the headings as the header search reads them."""
     given = set(headings)
     renamed = (_RENAMED.fullmatch(h or "") for h in headings)
-    return not any(match and match[1] in given for match in renamed) and not any(
-        _TEXT_OF_TYPED_CELL.fullmatch(heading or "") for heading in headings
+    return not any(match and match[1] in given for match in renamed) and not _typed_heading(
+        headings
     )
+
+
+def _typed_heading(cells: Sequence[str | None]) -> bool:
+    """Whether a header row holds a date, a boolean or a duration as fastexcel writes them as
+    text: calamine's reader shows them otherwise, so the row is left to it."""
+    return any(_TEXT_OF_TYPED_CELL.fullmatch(cell or "") for cell in cells)
 
 
 def _read(
@@ -188,7 +194,7 @@ def _read(
         index, positions = locate_columns(
             name, where, rows, wanted, header, total_rows=total_rows, profile_id=profile_id
         )
-        if any(_TEXT_OF_TYPED_CELL.fullmatch(cell or "") for cell in rows[index]):
+        if _typed_heading(rows[index]):
             return None
         first_used = next(i for i, row in enumerate(rows) if any(c is not None for c in row))
         if index == first_used:
