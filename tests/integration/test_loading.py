@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -190,3 +190,38 @@ def test_an_accepted_file_keeps_its_validation_summary(
         ).scalar_one()
     assert int(evaluated) > 0
     assert row_counts(engine)["contact_records"] == 5
+
+
+def test_records_read_back_exactly_as_sent(
+    engine: Engine, partner_settings: Settings, tmp_path: Path
+) -> None:
+    """The records go to the server in its binary format: every field reads back as sent."""
+    refs = ["Ref-ü 1", 'R"2', "R,3", "R\\4", "R;5 " + "x" * 190, "日本-6"]
+    days = [date(2016, 2, 29), date(2017, 12, 31), date(2018, 1, 1)]
+    rows = [
+        [ref, datetime(days[i % 3].year, days[i % 3].month, days[i % 3].day, 23, 59), force, caller]
+        for i, (ref, force, caller) in enumerate(
+            zip(
+                refs,
+                ["Lancs", "E23000005"] * 3,
+                ["Child", "Parent or carer", "Professional"] * 2,
+                strict=False,
+            )
+        )
+    ]
+    outcome = ingest(engine, partner_settings, write_xlsx(tmp_path / "odd.xlsx", rows))
+    assert outcome.status == "accepted", outcome.reason
+    with engine.connect() as connection:
+        loaded = connection.execute(
+            sa.text(
+                "SELECT submission_id, partner_id, contact_ref, contact_date, force_code, "
+                "caller_type, channel FROM helpline.contact_records ORDER BY contact_date, "
+                "contact_ref"
+            )
+        ).all()
+    codes = {"Lancs": "E23000003", "E23000005": "E23000005"}
+    expected = sorted(
+        (1, "t-records", row[0], row[1].date(), codes[row[2]], row[3].lower(), "unknown")
+        for row in rows
+    )
+    assert [tuple(row) for row in loaded] == sorted(expected, key=lambda r: (r[3], r[2]))
