@@ -21,7 +21,7 @@ from flows.intake.csv_quotes import check_closed_quotes
 from flows.intake.date_system import months_in_1900_system, table_in_1900_system
 from flows.intake.hidden_cells import apply_to_grids, apply_to_table
 from flows.intake.ods_structure import scan_ods_structure
-from flows.intake.personal_data import check_headings, check_values
+from flows.intake.personal_data import check_headings, check_values, first_personal_value
 from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import CellTable, ReadResult
 from flows.intake.reading.contained_read import read_in_child
@@ -78,12 +78,30 @@ def read_partner_file(
     table, notes = apply_to_table(path.name, table, structure, profile.hidden_cells, required)
     if structure.date1904:
         table = table_in_1900_system(table, _date_headings(profile))
-    if path.suffix.lower() == ".csv":
-        check_closed_quotes(path, table)
-    check_headings(path.name, table.headings, profile.wanted_headings, profile.drop_columns)
-    mapped = dict.fromkeys(profile.columns.values())  # two roles may share a heading
-    check_values(path.name, {h: table.columns[h] for h in mapped}, table.row_numbers)
+    check_table(path, table, profile)
     return table, notes + sheet_notes(structure, table.sheet)
+
+
+def check_table(path: Path, table: CellTable, profile: PartnerProfile) -> None:
+    """A CSV's unclosed quote, then personal data in the headings and in every mapped column:
+    FileRejected for the first found, in that order. The column scans run on two threads
+    (pyarrow's regular expressions release the interpreter), so on two cores a million rows
+    are checked in about half the time."""
+    mapped = dict.fromkeys(profile.columns.values())  # two roles may share a heading
+    columns = {heading: table.columns[heading] for heading in mapped}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="checks") as pool:
+        quotes = (
+            pool.submit(check_closed_quotes, path, table) if path.suffix.lower() == ".csv" else None
+        )
+        found = pool.map(first_personal_value, columns.values())
+        try:
+            if quotes is not None:
+                quotes.result()
+            check_headings(path.name, table.headings, profile.wanted_headings, profile.drop_columns)
+            check_values(path.name, columns, table.row_numbers, found)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # the scans not yet begun are not begun
+            raise
 
 
 def read_with_structure(

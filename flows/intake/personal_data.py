@@ -66,10 +66,13 @@ def check_values(
     file_name: str,
     columns: Mapping[str, CellColumn | pd.Series],
     row_numbers: Sequence[int] | np.ndarray,
+    found: Iterable[int | None] | None = None,
 ) -> None:
-    """Reject a file whose mapped columns hold email addresses, phone numbers or postcodes."""
-    for heading, values in columns.items():
-        position = first_personal_value(values)
+    """Reject a file whose mapped columns hold email addresses, phone numbers or postcodes,
+    naming the first such column in order; `found` is each column's first_personal_value when
+    the caller has searched them already (on threads, see flows.intake.partner_file)."""
+    positions = map(first_personal_value, columns.values()) if found is None else found
+    for heading, position in zip(columns, positions, strict=True):
         if position is not None:
             raise FileRejected(
                 f"{file_name}: column {heading!r} holds what looks like personal data "

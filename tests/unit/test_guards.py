@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from flows.core.errors import FileRejected
-from flows.intake.reading.guards import check_file_before_parsing
+from flows.intake.reading.guards import check_file_before_parsing, check_line_lengths
 from flows.intake.reading.readers import read_table
 
 MB = 2**20
@@ -230,3 +230,48 @@ def test_two_gib_sheet_refused_fast_and_small(tmp_path: Path) -> None:
     )
     assert elapsed < 5
     assert peak < 300 * MB
+
+
+def _narrow_lines(size: int) -> bytes:
+    """Whole five-column lines, as many as fit in `size` bytes."""
+    line = b"R000001,01/07/2017 08:00,Lancashire,Child,Phone\n"
+    return line * (size // len(line))
+
+
+@pytest.mark.parametrize(
+    ("where", "data"),
+    [
+        ("in the first chunk", b"a" + b",a" * 1_004 + b"\n" + _narrow_lines(3 * MB)),
+        ("after narrow chunks", _narrow_lines(3 * MB) + b",a" * 1_004 + b"\n"),
+        # the wide line starts in one megabyte chunk and ends in the next
+        (
+            "across a chunk boundary",
+            _narrow_lines(MB - 500) + b";" * 1_004 + b"\n" + _narrow_lines(MB),
+        ),
+        ("on the last line, unended", _narrow_lines(2 * MB) + b"\t" * 1_004),
+        (
+            "split over chunks by carriage returns",
+            _narrow_lines(MB - 3).replace(b"\n", b"\r") + b"|" * 1_004,
+        ),
+    ],
+)
+def test_a_csv_line_wider_than_the_profile_allows_is_refused(
+    tmp_path: Path, where: str, data: bytes
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_bytes(data)
+    with pytest.raises(FileRejected) as refused:
+        check_line_lengths(path, max_columns=1_004)
+    assert refused.value.message.startswith("wide.csv has a line of more than 1,004 columns"), where
+
+
+def test_a_csv_line_one_separator_short_of_the_limit_passes(tmp_path: Path) -> None:
+    """1,003 separators make 1,004 columns: as wide as allowed, wherever the line falls."""
+    path = tmp_path / "edge.csv"
+    for data in (
+        _narrow_lines(MB - 500) + b"," * 1_003 + b"\r\n" + _narrow_lines(MB),
+        b"," * 1_003,
+        _narrow_lines(2 * MB) + b"," * 1_003,
+    ):
+        path.write_bytes(data)
+        check_line_lengths(path, max_columns=1_004)

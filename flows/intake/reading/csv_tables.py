@@ -13,6 +13,7 @@ import csv
 import io
 import itertools
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,17 +65,25 @@ def _csv_head(
     return best, list(csv.reader(lines, delimiter=best)), whole
 
 
+def _blank_cells(column: Any) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    length = pc.utf8_length(pc.utf8_trim_whitespace(column))
+    return np.asarray(pc.equal(length, pa.scalar(0, pa.int32())).to_numpy(zero_copy_only=False))
+
+
 class ArrowGrid:
-    """A CellGrid over a CSV's columns, each a pyarrow string array."""
+    """A CellGrid over a CSV's columns, each a pyarrow string array. pyarrow's kernels release
+    the interpreter, so the columns' blank cells are found on two threads."""
 
     def __init__(self, columns: list[Any]) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         self.columns = columns
-        zero = pa.scalar(0, pa.int32())
-        blank = [pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(c)), zero) for c in columns]
-        self.blank = np.column_stack([b.to_numpy(zero_copy_only=False) for b in blank])
+        with ThreadPoolExecutor(2, thread_name_prefix="columns") as pool:
+            self.blank = np.column_stack(list(pool.map(_blank_cells, columns)))
         self.totals = np.zeros(len(self.blank), bool)
         first = first_filled(self.blank)
         first[self.blank.all(axis=1)] = -1  # blank rows have no first cell

@@ -10,6 +10,7 @@ import lzma
 import re
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -36,8 +37,6 @@ MAX_LINE_BYTES = 1 << 20  # no spreadsheet program exports a CSV row of a megaby
 MAX_COLUMNS = 16_384  # nor one wider than Excel's last column; a profile may allow fewer
 _IS_SEPARATOR = np.zeros(256, bool)
 _IS_SEPARATOR[list(b",;\t|")] = True
-_IS_BREAK = np.zeros(256, bool)
-_IS_BREAK[list(b"\r\n")] = True
 
 
 def _kind(head: bytes) -> str:
@@ -265,25 +264,57 @@ def check_line_lengths(path: Path, max_columns: int = MAX_COLUMNS, why: str = ""
 
     Parsing such lines takes memory many times their size, so this runs before any parser, over
     fixed-size chunks: a chunk with no line break means a line at least that long, and no line
-    may hold more separators (any of , ; tab |) than Excel has columns.
+    may hold more separators (any of , ; tab |) than Excel has columns. A separator is a byte,
+    so only a chunk holding a line of at least `max_columns` bytes has its separators counted.
     """
-    carried = 0  # separators on the line running on from the previous chunk
+    running = _RunningLine()  # the line carried on from the previous chunk
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(MAX_LINE_BYTES), b""):
             data = np.frombuffer(chunk, dtype=np.uint8)
-            breaks = np.flatnonzero(_IS_BREAK[data])
+            breaks = np.flatnonzero((data == ord("\n")) | (data == ord("\r")))
             if len(chunk) == MAX_LINE_BYTES and not breaks.size:
                 raise FileRejected(
                     f"{path.name} has a line over {MAX_LINE_BYTES // MB} MB long, which no "
                     "spreadsheet export has; it was not read. Ask the partner to export it again."
                 )
-            # Each separator's line is the number of line breaks before it.
-            line = np.searchsorted(breaks, np.flatnonzero(_IS_SEPARATOR[data]))
-            per_line = np.bincount(line, minlength=len(breaks) + 1)
-            per_line[0] += carried
-            if int(per_line.max()) >= max_columns:
-                raise FileRejected(_too_wide(path.name, max_columns, why))
-            carried = int(per_line[-1])
+            if _longest_line(breaks, len(data), running.length) >= max_columns:
+                widest = _widest_line(data, breaks, running.separators)
+                if widest >= max_columns:
+                    raise FileRejected(_too_wide(path.name, max_columns, why))
+            running = running.after(data, breaks)
+
+
+@dataclass(frozen=True)
+class _RunningLine:
+    """The bytes and separators of a line that runs on past the end of a chunk."""
+
+    length: int = 0
+    separators: int = 0
+
+    def after(self, data: np.ndarray, breaks: np.ndarray) -> _RunningLine:
+        tail = data[int(breaks[-1]) + 1 :] if breaks.size else data
+        carried = self if not breaks.size else _RunningLine()
+        return _RunningLine(carried.length + len(tail), carried.separators + _separators(tail))
+
+
+def _separators(data: np.ndarray) -> int:
+    return int(np.count_nonzero(_IS_SEPARATOR[data]))
+
+
+def _longest_line(breaks: np.ndarray, size: int, carried: int) -> int:
+    """The most bytes any line of the chunk may hold, the running line's included."""
+    if not breaks.size:
+        return carried + size
+    inner = int(np.diff(breaks).max()) if breaks.size > 1 else 0
+    return max(carried + int(breaks[0]), inner, size - int(breaks[-1]))
+
+
+def _widest_line(data: np.ndarray, breaks: np.ndarray, carried: int) -> int:
+    """The most separators on any line of the chunk, the running line's count included."""
+    line = np.searchsorted(breaks, np.flatnonzero(_IS_SEPARATOR[data]))  # breaks before each
+    per_line = np.bincount(line, minlength=len(breaks) + 1)
+    per_line[0] += carried
+    return int(per_line.max())
 
 
 def _too_wide(name: str, max_columns: int, why: str) -> str:

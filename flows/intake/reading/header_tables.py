@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -251,7 +252,11 @@ def table_below_header(
         raise FileRejected(f"{name}: {place}has no data rows below the headings.")
     # With no blank rows (the usual case) a slice keeps the columns' buffers as they are.
     rows = slice(0, end) if len(kept) == end else kept
-    columns = {heading: grid.column(p, rows) for heading, p in zip(wanted, positions, strict=True)}
+    # on two threads: a CSV's columns are built by pyarrow's kernels, which release the
+    # interpreter (flows.intake.reading.csv_tables); every grid's column() only reads
+    with ThreadPoolExecutor(2, thread_name_prefix="columns") as pool:
+        built = pool.map(lambda position: grid.column(position, rows), positions)
+        columns = dict(zip(wanted, built, strict=True))
     numbers = (first + kept).astype(np.int64)
     headings, heading_numbers = numbered_headings(header[1], first_column)
     at = {heading: first_column + p for heading, p in zip(wanted, positions, strict=True)}
