@@ -9,6 +9,7 @@ apart. The pd.Series functions take a column of Python values, for tests and sma
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -72,6 +73,7 @@ _MONTHS = (
 )
 _WHOLE_NUMBER_TEXT = r"[+-]?(?:\d{1,3}(?:[, \u00a0\u202f]\d{3})+|\d+)(?:\.\d+)?"
 _SAMPLE_SIZE = 200
+_HALVES_FROM = 100_000  # cells: below this a second thread costs more than it saves
 _SEPARATOR = r"[-/.\s]"
 _SPACES = r"(?:\s|\pZ)+"
 _LARGEST_EXACT = 2**53  # beyond this a float no longer tells whole numbers apart
@@ -106,11 +108,10 @@ def _true(mask: pa.Array) -> np.ndarray:
     return np.asarray(mask.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _read_formats(text: pa.Array, formats: tuple[str, ...]) -> np.ndarray:
+def _read_formats(text: pa.Array, ordered: list[str] | tuple[str, ...]) -> np.ndarray:
     """Try each format on the cells no earlier format could read; stop when all are read."""
     result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[s]")
     pending = np.arange(len(text))
-    ordered = _by_sample_hits(text, formats) if len(text) > _SAMPLE_SIZE else formats
     for number, layout in enumerate(ordered):
         if pending.size == 0:
             break
@@ -156,9 +157,22 @@ def _text_days(column: CellColumn, formats: tuple[str, ...]) -> np.ndarray:
     return result
 
 
+def _read_formats_in_halves(text: pa.Array, formats: tuple[str, ...]) -> np.ndarray:
+    """_read_formats over the two halves of a long column at once: pyarrow's kernels release
+    the interpreter, so on two cores a million dates take about half the time. Every cell is
+    tried with the same formats in the same order, so the halves read as the whole would."""
+    ordered = _by_sample_hits(text, formats) if len(text) > _SAMPLE_SIZE else formats
+    if len(text) < _HALVES_FROM:
+        return _read_formats(text, ordered)
+    middle = len(text) // 2
+    halves = (text.slice(0, middle), text.slice(middle))
+    with ThreadPoolExecutor(2, thread_name_prefix="dates") as pool:
+        return np.concatenate(list(pool.map(lambda half: _read_formats(half, ordered), halves)))
+
+
 def _distinct_text_days(values: pa.Array, formats: tuple[str, ...]) -> np.ndarray:
     stripped = pc.utf8_trim_whitespace(values)
-    result = _read_formats(stripped, formats)
+    result = _read_formats_in_halves(stripped, formats)
     pending = np.flatnonzero(np.isnat(result))
     if pending.size:
         # Odd inner spacing ("3  Jul 2017") is rare, so only unread cells are respaced and retried.
@@ -166,7 +180,8 @@ def _distinct_text_days(values: pa.Array, formats: tuple[str, ...]) -> np.ndarra
         respaced = pc.replace_substring_regex(before, _SPACES, " ")
         changed = _true(pc.not_equal(respaced, before))
         if changed.any():
-            result[pending[changed]] = _read_formats(respaced.filter(pa.array(changed)), formats)
+            respaced = respaced.filter(pa.array(changed))
+            result[pending[changed]] = _read_formats_in_halves(respaced, formats)
     return result
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from flows.core.database import run_query
 from flows.ledger.loading import (
     LoadResult,
+    contact_counts,
     copy_records,
     failure_recorded,
     loading_errors,
@@ -40,7 +41,10 @@ class EarlyLoad:
 
     def __init__(self, engine: Engine, entry: LedgerEntry, staged: pd.DataFrame) -> None:
         self._engine = engine
-        self._verdict: queue.SimpleQueue[LedgerEntry | None] = queue.SimpleQueue()
+        self._staged = staged
+        self._verdict: queue.SimpleQueue[tuple[LedgerEntry, pd.DataFrame] | None] = (
+            queue.SimpleQueue()
+        )
         self._abandoned = threading.Event()  # so a copy not yet begun is not begun
         self._result: LoadResult | None = None
         self._error: BaseException | None = None
@@ -63,8 +67,9 @@ class EarlyLoad:
     def finish(self, entry: LedgerEntry) -> LoadResult | None:
         """Commit the file under `entry` (its final ledger row); None when the copy could not be
         used (the same bytes were loaded meanwhile): load it the ordinary way. A lost connection
-        is recorded and raised again, as by load_submission."""
-        self._verdict.put(entry)
+        is recorded and raised again, as by load_submission. The counts are summed here,
+        while the copy may still be running."""
+        self._verdict.put((entry, contact_counts(self._staged)))
         self._thread.join()
         with failure_recorded(self._engine, entry):
             if self._error is not None:
@@ -98,7 +103,8 @@ class EarlyLoad:
         if self._abandoned.is_set():  # while this waited for the locks
             raise _Abandoned
         copy_records(connection, entry, staged, submission_id)
-        final = self._verdict.get()
-        if final is None:
+        verdict = self._verdict.get()
+        if verdict is None:
             raise _Abandoned
-        return settle_load(connection, final, staged, submission_id, [])
+        final, counts = verdict
+        return settle_load(connection, final, counts, submission_id, [])

@@ -186,19 +186,24 @@ def copy_records(
         copy.write(encoder.finish())
 
 
+def contact_counts(staged: pd.DataFrame) -> pd.DataFrame:
+    """The rows' contacts summed per month, area and category: what contact_counts holds."""
+    counts = staged.groupby(COUNT_KEYS, sort=False, dropna=False)["contacts"].sum()
+    return counts.reset_index()[[*COUNT_KEYS, "contacts"]]
+
+
 def settle_load(
     connection: Connection,
     entry: LedgerEntry,
-    staged: pd.DataFrame,
+    counts: pd.DataFrame,
     submission_id: int,
     quarantined: list[tuple[int, str]],
 ) -> LoadResult:
     """The rest of a load once its records are in: the ledger row under the number taken, the
-    counts per month, area and category, and the months repointed."""
+    counts (contact_counts) and the months repointed."""
     record_submission(connection, entry, submission_id)
     ids = {"submission_id": submission_id, "partner_id": entry.partner_id}
-    counts = staged.groupby(COUNT_KEYS, sort=False, dropna=False)["contacts"].sum().reset_index()
-    copy_rows(connection, "copy_contact_counts", counts[[*COUNT_KEYS, "contacts"]], **ids)
+    copy_rows(connection, "copy_contact_counts", counts, **ids)
     return replace_months(connection, entry, submission_id, quarantined)
 
 
@@ -225,7 +230,7 @@ def load_submission(
             )
         submission_id = take_submission_number(connection)
         copy_records(connection, entry, staged, submission_id)
-        return settle_load(connection, entry, staged, submission_id, quarantined)
+        return settle_load(connection, entry, contact_counts(staged), submission_id, quarantined)
 
 
 @contextmanager

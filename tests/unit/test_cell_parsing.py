@@ -212,3 +212,28 @@ def test_a_large_text_column_is_parsed_column_wise() -> None:
     assert time.perf_counter() - started < 1.5
     assert invalid.sum() == 1 and bool(invalid.iloc[12_345])
     assert values.iloc[0] == pd.Timestamp("2018-02-14")
+
+
+def test_a_long_column_of_text_dates_reads_as_its_parts_do() -> None:
+    """A column this long is read in two halves at once: each cell's date must not depend on
+    it. Mostly distinct texts in several formats, the odd cases of the table above among them."""
+    odd = [case[0] for case in DATES if case[1] == "DMY" and isinstance(case[0], str)]
+    written = ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%d %b %Y", "%d-%m-%y %H:%M")
+    start = datetime(2016, 2, 20)
+    cells = [
+        odd[i // 7 % len(odd)]
+        if i % 7 == 0
+        else (start + pd.Timedelta(minutes=37 * i)).strftime(written[i % len(written)])
+        for i in range(160_000)
+    ]
+    whole, whole_bad = parse_dates(pd.Series(cells, dtype=object), date_order="DMY")
+    parts = [
+        parse_dates(pd.Series(cells[i : i + 80_000], dtype=object), date_order="DMY")
+        for i in (0, 80_000)
+    ]
+    assert whole.tolist() == [*parts[0][0].tolist(), *parts[1][0].tolist()]
+    assert whole_bad.tolist() == [*parts[0][1].tolist(), *parts[1][1].tolist()]
+    for i in (1, 2, 3, 4, 5, 6, 159_998):
+        day = pd.Timestamp(start + pd.Timedelta(minutes=37 * i)).normalize()
+        assert (whole.iloc[i], bool(whole_bad.iloc[i])) == (day, False)
+    assert set(np.flatnonzero(whole_bad.to_numpy()) % 7) == {0}  # only odd cases are bad
