@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -198,8 +198,8 @@ def test_records_read_back_exactly_as_sent(
     """The records go to the server in its binary format: every field reads back as sent."""
     refs = ["Ref-ü 1", 'R"2', "R,3", "R\\4", "R;5 " + "x" * 190, "日本-6"]
     days = [date(2016, 2, 29), date(2017, 12, 31), date(2018, 1, 1)]
-    rows = [
-        [ref, datetime(days[i % 3].year, days[i % 3].month, days[i % 3].day, 23, 59), force, caller]
+    sent = [
+        (ref, datetime.combine(days[i % 3], time(23, 59)), force, caller)
         for i, (ref, force, caller) in enumerate(
             zip(
                 refs,
@@ -209,6 +209,7 @@ def test_records_read_back_exactly_as_sent(
             )
         )
     ]
+    rows = [list(row) for row in sent]
     outcome = ingest(engine, partner_settings, write_xlsx(tmp_path / "odd.xlsx", rows))
     assert outcome.status == "accepted", outcome.reason
     with engine.connect() as connection:
@@ -221,7 +222,7 @@ def test_records_read_back_exactly_as_sent(
         ).all()
     codes = {"Lancs": "E23000003", "E23000005": "E23000005"}
     expected = sorted(
-        (1, "t-records", row[0], row[1].date(), codes[row[2]], row[3].lower(), "unknown")
-        for row in rows
+        (1, "t-records", ref, happened.date(), codes[force], caller.lower(), "unknown")
+        for ref, happened, force, caller in sent
     )
     assert [tuple(row) for row in loaded] == sorted(expected, key=lambda r: (r[3], r[2]))
