@@ -49,7 +49,7 @@ class EarlyLoad:
         self._result: LoadResult | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(
-            target=self._run, args=(entry, staged), name="early-load", daemon=True
+            target=self._run, args=(entry,), name="early-load", daemon=True
         )
         self._thread.start()
 
@@ -83,26 +83,24 @@ class EarlyLoad:
             self._verdict.put(None)
             self._thread.join()
 
-    def _run(self, entry: LedgerEntry, staged: pd.DataFrame) -> None:
+    def _run(self, entry: LedgerEntry) -> None:
         try:
             engine = self._engine
             with loading_errors(entry), engine.connect() as connection, connection.begin():
-                self._result = self._load(connection, entry, staged)
+                self._result = self._load(connection, entry)
         except _Abandoned:
             return
         except BaseException as error:  # noqa: BLE001 - handed to the thread that finishes
             self._error = error
 
-    def _load(
-        self, connection: Connection, entry: LedgerEntry, staged: pd.DataFrame
-    ) -> LoadResult | None:
+    def _load(self, connection: Connection, entry: LedgerEntry) -> LoadResult | None:
         run_query(connection, "lock_partner", partner_id=entry.partner_id)
         if find_duplicate(connection, entry.partner_id, entry.sha256) is not None:
             return None  # load_submission records the duplicate
         submission_id = take_submission_number(connection)
         if self._abandoned.is_set():  # while this waited for the locks
             raise _Abandoned
-        copy_records(connection, entry, staged, submission_id)
+        copy_records(connection, entry, self._staged, submission_id)
         verdict = self._verdict.get()
         if verdict is None:
             raise _Abandoned

@@ -292,9 +292,11 @@ class _RunningLine:
     separators: int = 0
 
     def after(self, data: np.ndarray, breaks: np.ndarray) -> _RunningLine:
-        tail = data[int(breaks[-1]) + 1 :] if breaks.size else data
-        carried = self if not breaks.size else _RunningLine()
-        return _RunningLine(carried.length + len(tail), carried.separators + _separators(tail))
+        """The line running on past `data`: this one still, when `data` holds no break."""
+        if not breaks.size:
+            return _RunningLine(self.length + len(data), self.separators + _separators(data))
+        tail = data[int(breaks[-1]) + 1 :]
+        return _RunningLine(len(tail), _separators(tail))
 
 
 def _separators(data: np.ndarray) -> int:
