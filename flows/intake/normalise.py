@@ -7,7 +7,7 @@ encoding finds them), so a million rows cost a few array passes, not a million P
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from flows.core.canonical import CALLER_TYPES, CHANNELS, UNKNOWN, NormalisedFile
 from flows.core.force_areas import ForceAreaResolver, spelling_key
 from flows.intake.cell_parsing import cells_of, count_cells, date_cells, month_cells
+from flows.intake.kept_cells import kept_cells
 from flows.intake.profiles import PartnerProfile
 from flows.intake.reading.cell_columns import DATE, NUMBER, OTHER, TEXT, CellColumn, CellTable
 from flows.intake.reading.header_tables import RawTable
@@ -54,7 +55,8 @@ def normalise(
     )
     canonical["channel"] = categorise(cells.get("channel"), CHANNELS, profile.values.channel)
     frame = pd.DataFrame(canonical, index=pd.RangeIndex(len(table)))
-    return NormalisedFile(profile.layout, frame, table.row_numbers, cells, dict(profile.columns))
+    kept = {role: kept_cells(column) for role, column in cells.items()}
+    return NormalisedFile(profile.layout, frame, table.row_numbers, kept, dict(profile.columns))
 
 
 def display_text(column: CellColumn) -> pa.Array:
@@ -101,12 +103,20 @@ def text_series(text: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(text, dtype=_TEXT))  # type: ignore[call-arg]
 
 
-def _by_distinct(text: pa.Array, meaning: Callable[[str], object]) -> pd.Series:
-    """`meaning` of each distinct text, spread over the column: one call per distinct value."""
+def _by_distinct(
+    text: pa.Array, meaning: Callable[[str], str | None], categories: Sequence[str] = ()
+) -> pd.Series:
+    """`meaning` of each distinct text, spread over the column as a categorical: one call per
+    distinct value, and a small code per row rather than a string (at 1M rows, about 18 MB
+    less per column, and the counts group by codes). `categories` come first, in their order;
+    blank cells and texts meaning None are missing."""
     encoded = pc.dictionary_encode(text)
-    distinct = encoded.dictionary.to_pylist()
-    meanings = pa.array([meaning(value) for value in distinct], pa.large_string())
-    return text_series(meanings.take(encoded.indices))
+    meanings = [meaning(value) for value in encoded.dictionary.to_pylist()]
+    ordered = list(dict.fromkeys([*categories, *(m for m in meanings if m is not None)]))
+    code_of: dict[str | None, int] = {category: code for code, category in enumerate(ordered)}
+    lookup = np.array([code_of.get(m, -1) for m in meanings] + [-1], np.int32)  # -1: blank
+    codes = lookup[encoded.indices.fill_null(len(meanings)).to_numpy()]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(ordered, dtype=_TEXT)))
 
 
 def resolve_force_areas(column: CellColumn, resolver: ForceAreaResolver) -> pd.Series:
@@ -128,5 +138,7 @@ def categorise(
     for spelling, term in partner_map.items():
         if spelling_key(term) in lookup:
             lookup[spelling_key(spelling)] = lookup[spelling_key(term)]
-    terms = _by_distinct(display_text(column), lambda v: lookup.get(spelling_key(v), UNKNOWN))
+    terms = _by_distinct(
+        display_text(column), lambda v: lookup.get(spelling_key(v), UNKNOWN), vocabulary
+    )
     return terms.fillna(UNKNOWN)

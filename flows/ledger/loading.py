@@ -187,8 +187,10 @@ def copy_records(
 
 
 def contact_counts(staged: pd.DataFrame) -> pd.DataFrame:
-    """The rows' contacts summed per month, area and category: what contact_counts holds."""
-    counts = staged.groupby(COUNT_KEYS, sort=False, dropna=False)["contacts"].sum()
+    """The rows' contacts summed per month, area and category: what contact_counts holds.
+    Areas and categories are categoricals (flows.intake.normalise): only the combinations
+    present are summed, never every category crossed with every other."""
+    counts = staged.groupby(COUNT_KEYS, sort=False, dropna=False, observed=True)["contacts"].sum()
     return counts.reset_index()[[*COUNT_KEYS, "contacts"]]
 
 
