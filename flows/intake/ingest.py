@@ -16,6 +16,7 @@ import psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from flows.core.allocation import return_freed_memory
 from flows.core.canonical import NormalisedFile
 from flows.core.errors import (
     ConfigurationError,
@@ -27,6 +28,7 @@ from flows.core.file_names import fitted_name
 from flows.core.force_areas import ForceAreaResolver, load_force_areas
 from flows.core.safe_text import clean_text, shortened
 from flows.core.settings import Settings
+from flows.intake.crosstab.melted_file import CrosstabTable
 from flows.intake.feedback import write_feedback_report
 from flows.intake.file_faults import is_file_fault, unexpected_reason
 from flows.intake.force_names import explain_force_names
@@ -76,7 +78,9 @@ def ingest_file(
 
 def start_warming_up() -> None:
     """The reader's process starts while the file is copied and hashed, and validation's
-    imports load in a thread while it is read; both happen once per process."""
+    imports load in a thread while it is read; both happen once per process, as does the
+    choice of allocators that give freed memory back (flows.core.allocation)."""
+    return_freed_memory()
     prepare_reader()
     preload_great_expectations()
 
@@ -148,13 +152,15 @@ def _ingest(
         stage("reading")
         raw, notes = read_partner_file(path, profile, settings)  # guards, read, clean, ...
         normalised = normalise_file(engine, raw, profile)
+        crosstab = raw if isinstance(raw, CrosstabTable) else None  # for its Totals
+        del raw  # the examples quote normalised.raw_values: the table itself is let go
     except FileRejected as rejection:
         return reject_file(engine, settings, entry, rejection.message)
     stage("validating")
     with start_loading(engine, entry, normalised) as early:  # copies while this validates
         resolver = ForceAreaResolver(load_force_areas(), profile.values.force_area)
         report = explain_force_names(validate_file(normalised, profile), resolver)
-        report = check_partner_totals(report, raw)
+        report = check_partner_totals(report, crosstab)
         report = replace(report, notes=report.notes + notes)
         entry = replace(entry, rows_read=len(normalised.frame), validation=report.summary())
         keep = rows_to_keep(normalised, report, profile)

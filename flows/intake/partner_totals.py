@@ -12,17 +12,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows.intake.crosstab.melted_file import CrosstabTable
-from flows.intake.reading.cell_columns import CellTable
-from flows.intake.reading.header_tables import RawTable
 from flows.intake.validation import RuleFailure, ValidationReport, load_suite, run_suite
 
 SUITE = "crosstab"
 
 
-def check_partner_totals(report: ValidationReport, raw: CellTable | RawTable) -> ValidationReport:
+def check_partner_totals(report: ValidationReport, raw: CrosstabTable | None) -> ValidationReport:
     """The cells' report with the partner's Totals checked and the read's notes added; any
-    other file's report unchanged."""
-    if not isinstance(raw, CrosstabTable):
+    other file's (None) report unchanged."""
+    if raw is None:
         return report
     totals = run_suite(
         raw.totals,
