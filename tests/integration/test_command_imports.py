@@ -141,6 +141,51 @@ print(*before, "scipy.stats._stats_py" in sys.modules, round(entropy, 6), scipy.
     ]
 
 
+def test_datasources_left_out_of_the_great_expectations_import_say_so_when_used() -> None:
+    probe = """
+import sys
+from flows.intake.validation import UNUSED_DATASOURCES, import_great_expectations
+gx = import_great_expectations()
+from great_expectations.datasource.fluent import PandasDatasource, SparkDatasource
+context = gx.get_context(mode="ephemeral")
+added = type(context.data_sources.add_pandas("p")).__name__
+try:
+    SparkDatasource(name="s")
+except NotImplementedError as error:
+    said = str(error)
+spark = type(sys.modules["great_expectations.datasource.fluent.spark_datasource"]).__name__
+print(len(UNUSED_DATASOURCES), spark, added, PandasDatasource.__module__)
+print(said)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    shown, said = done.stdout.splitlines()[-2:]
+    assert shown.split() == [
+        "25",
+        "NotLoadedModule",
+        "PandasDatasource",
+        "great_expectations.datasource.fluent.pandas_datasource",
+    ]
+    assert said == (
+        "great_expectations.datasource.fluent.spark_datasource.SparkDatasource is not loaded: "
+        "only pandas frames are validated here (flows.intake.validation.UNUSED_DATASOURCES)"
+    )
+
+
+def test_great_expectations_imported_whole_first_is_left_whole() -> None:
+    probe = """
+import sys, great_expectations
+from flows.intake.validation import UNUSED_DATASOURCES, NotLoadedModule, import_great_expectations
+import_great_expectations()
+print(sum(isinstance(sys.modules.get(name), NotLoadedModule) for name in UNUSED_DATASOURCES))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.split()[-1] == "0"
+
+
 def test_validation_does_not_fingerprint_the_whole_file() -> None:
     """Great Expectations hashes every pandas batch under 1 GB for a marker nothing here reads
     (0.9 s of 1.5 s at a million rows); the import turns that off, by a setting a newer release
