@@ -165,11 +165,9 @@ WARM_UP = {
     "bare_copy": ("psycopg",),
     "naive": ("pandas", "openpyxl", "sqlalchemy", "psycopg"),
     "dlt_load": ("python_calamine", "pandas", "pyarrow", "dlt", "dlt.destinations"),
-    "full_ingest": (
-        "flows.commands",
-        "flows.intake.ingest",
-        "scipy.optimize",
-    ),
+    # What `helpline ingest` imports (the report's scipy.optimize, 36 MB resident, it never
+    # does); Great Expectations as the command imports it is loaded in main().
+    "full_ingest": ("flows.cli", "flows.commands", "flows.intake.ingest"),
     "report": ("flows.commands", "flows.report.edition", "scipy.optimize", "openpyxl"),
 }
 
