@@ -18,6 +18,7 @@ uses the system allocator (flows.intake.reading.reader_environment).
 from __future__ import annotations
 
 import ctypes
+import os
 from collections.abc import Callable
 from functools import cache
 
@@ -28,18 +29,26 @@ MMAP_THRESHOLD_BYTES = 1 << 20  # a block of 1 MiB or more is mapped and unmappe
 ARENA_MAX = 2  # one per core
 
 
+# The environment variables that choose each setting: one an operator has set is left alone.
+ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
+GLIBC_VARIABLES = {M_MMAP_THRESHOLD: "MALLOC_MMAP_THRESHOLD_", M_ARENA_MAX: "MALLOC_ARENA_MAX"}
+
+
 @cache  # once per process
 def return_freed_memory() -> None:
     """Set pyarrow on the system allocator and glibc's malloc to give large blocks back when
-    they are freed. Arrow memory already allocated stays where it is; elsewhere than glibc
-    (no mallopt) only the Arrow pool changes."""
+    they are freed, each unless its environment variable chooses otherwise. Arrow memory
+    already allocated stays where it is; elsewhere than glibc (no mallopt) only the Arrow pool
+    changes."""
     import pyarrow as pa
 
-    pa.set_memory_pool(pa.system_memory_pool())
+    if ARROW_POOL_VARIABLE not in os.environ:
+        pa.set_memory_pool(pa.system_memory_pool())
     mallopt = _glibc_mallopt()
-    if mallopt is not None:
-        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-        mallopt(M_ARENA_MAX, ARENA_MAX)
+    settings = {M_MMAP_THRESHOLD: MMAP_THRESHOLD_BYTES, M_ARENA_MAX: ARENA_MAX}
+    for parameter, value in settings.items():
+        if mallopt is not None and GLIBC_VARIABLES[parameter] not in os.environ:
+            mallopt(parameter, value)
 
 
 def _glibc_mallopt() -> Callable[[int, int], int] | None:

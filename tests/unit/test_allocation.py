@@ -1,4 +1,5 @@
-"""An ingesting process gives freed memory back: Arrow on the system allocator, glibc tuned."""
+"""An ingesting process gives freed memory back: Arrow on the system allocator, glibc tuned,
+unless the operator's environment chooses otherwise."""
 
 from __future__ import annotations
 
@@ -6,21 +7,21 @@ import os
 import subprocess
 import sys
 
-from flows.core.allocation import ARENA_MAX, M_ARENA_MAX, M_MMAP_THRESHOLD, _glibc_mallopt
-
 # In a process of its own: the choice is the whole process's, once.
 CHILD = """
 import pyarrow as pa
-from flows.core.allocation import return_freed_memory
-before = pa.default_memory_pool().backend_name
-return_freed_memory()
-return_freed_memory()
-print(before, pa.default_memory_pool().backend_name)
+from flows.core import allocation
+said = []
+allocation._glibc_mallopt = lambda: lambda parameter, value: said.append((parameter, value)) or 1
+allocation.return_freed_memory()
+allocation.return_freed_memory()
+print(pa.default_memory_pool().backend_name, said)
 """
+CHOICES = ("ARROW_DEFAULT_MEMORY_POOL", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX")
 
 
-def test_arrow_moves_to_the_system_allocator() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+def run_child(**chosen: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in CHOICES} | chosen
     done = subprocess.run(
         [sys.executable, "-c", CHILD],
         env=env,
@@ -29,11 +30,25 @@ def test_arrow_moves_to_the_system_allocator() -> None:
         check=True,
         timeout=60,
     )
-    before, after = done.stdout.split()
-    assert before != "system" and after == "system"
+    return done.stdout.strip()
+
+
+def test_arrow_moves_to_the_system_allocator_and_glibc_is_set_once() -> None:
+    assert run_child() == "system [(-3, 1048576), (-8, 2)]"
+
+
+def test_what_the_operator_chose_in_the_environment_is_left_alone() -> None:
+    chosen = run_child(ARROW_DEFAULT_MEMORY_POOL="jemalloc", MALLOC_ARENA_MAX="4")
+    assert chosen == "jemalloc [(-3, 1048576)]"
 
 
 def test_glibc_accepts_both_settings() -> None:
-    mallopt = _glibc_mallopt()
-    assert mallopt is not None  # the product runs on Linux with glibc
-    assert mallopt(M_MMAP_THRESHOLD, 1 << 20) == 1 and mallopt(M_ARENA_MAX, ARENA_MAX) == 1
+    probe = """
+from flows.core.allocation import ARENA_MAX, M_ARENA_MAX, M_MMAP_THRESHOLD, _glibc_mallopt
+mallopt = _glibc_mallopt()
+print(mallopt(M_MMAP_THRESHOLD, 1 << 20), mallopt(M_ARENA_MAX, ARENA_MAX))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["1", "1"]  # the product runs on Linux with glibc
