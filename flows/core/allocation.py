@@ -28,10 +28,13 @@ M_ARENA_MAX = -8
 MMAP_THRESHOLD_BYTES = 1 << 20  # a block of 1 MiB or more is mapped and unmapped on its own
 ARENA_MAX = 2  # one per core
 
-
-# The environment variables that choose each setting: one an operator has set is left alone.
+# Each setting with the environment variable that would choose it: one an operator has set
+# is left alone.
 ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
-GLIBC_VARIABLES = {M_MMAP_THRESHOLD: "MALLOC_MMAP_THRESHOLD_", M_ARENA_MAX: "MALLOC_ARENA_MAX"}
+GLIBC_SETTINGS = {
+    M_MMAP_THRESHOLD: (MMAP_THRESHOLD_BYTES, "MALLOC_MMAP_THRESHOLD_"),
+    M_ARENA_MAX: (ARENA_MAX, "MALLOC_ARENA_MAX"),
+}
 
 
 @cache  # once per process
@@ -45,9 +48,10 @@ def return_freed_memory() -> None:
     if ARROW_POOL_VARIABLE not in os.environ:
         pa.set_memory_pool(pa.system_memory_pool())
     mallopt = _glibc_mallopt()
-    settings = {M_MMAP_THRESHOLD: MMAP_THRESHOLD_BYTES, M_ARENA_MAX: ARENA_MAX}
-    for parameter, value in settings.items():
-        if mallopt is not None and GLIBC_VARIABLES[parameter] not in os.environ:
+    if mallopt is None:
+        return
+    for parameter, (value, variable) in GLIBC_SETTINGS.items():
+        if variable not in os.environ:
             mallopt(parameter, value)
 
 

@@ -20,10 +20,11 @@ print(pa.default_memory_pool().backend_name, said)
 CHOICES = ("ARROW_DEFAULT_MEMORY_POOL", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX")
 
 
-def run_child(**chosen: str) -> str:
+def python_says(code: str, **chosen: str) -> str:
+    """What `code` prints in a Python of its own, with only the allocator choices given."""
     env = {k: v for k, v in os.environ.items() if k not in CHOICES} | chosen
     done = subprocess.run(
-        [sys.executable, "-c", CHILD],
+        [sys.executable, "-c", code],
         env=env,
         capture_output=True,
         text=True,
@@ -34,11 +35,11 @@ def run_child(**chosen: str) -> str:
 
 
 def test_arrow_moves_to_the_system_allocator_and_glibc_is_set_once() -> None:
-    assert run_child() == "system [(-3, 1048576), (-8, 2)]"
+    assert python_says(CHILD) == "system [(-3, 1048576), (-8, 2)]"
 
 
 def test_what_the_operator_chose_in_the_environment_is_left_alone() -> None:
-    chosen = run_child(ARROW_DEFAULT_MEMORY_POOL="jemalloc", MALLOC_ARENA_MAX="4")
+    chosen = python_says(CHILD, ARROW_DEFAULT_MEMORY_POOL="jemalloc", MALLOC_ARENA_MAX="4")
     assert chosen == "jemalloc [(-3, 1048576)]"
 
 
@@ -48,7 +49,4 @@ from flows.core.allocation import ARENA_MAX, M_ARENA_MAX, M_MMAP_THRESHOLD, _gli
 mallopt = _glibc_mallopt()
 print(mallopt(M_MMAP_THRESHOLD, 1 << 20), mallopt(M_ARENA_MAX, ARENA_MAX))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.split() == ["1", "1"]  # the product runs on Linux with glibc
+    assert python_says(probe).split() == ["1", "1"]  # the product runs on Linux with glibc
