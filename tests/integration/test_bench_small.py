@@ -69,4 +69,7 @@ def test_bench_runs_every_path_at_10k_rows(database_url: str, tmp_path: Path) ->
         (5000, True),
     ]
     assert all(0 < c["gx_import_seconds"] < c["seconds"] for c in command)
+    assert all(0 < c["command_imports_seconds"] < c["seconds"] for c in command)
+    assert all(c["validation_imports_seconds"] > 0 for c in command)
+    assert "floors, a fresh interpreter that only imports: the command's modules" in done.stdout
     assert "helpline ingest, 5,000 rows, PYTHONDONTWRITEBYTECODE=1: " in done.stdout
