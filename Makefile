@@ -42,12 +42,16 @@ demo: install | $(PREFECT_HOME) ## Generate demo partner files, load them (embed
 # PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS="tests/unit -k periods"; a selection
 # that collects no tests fails (pytest's exit code 5), like any other failure.
 PYTEST_ARGS ?= tests
+# The tests run in one process per core (pytest-xdist), each test file whole in one of them, so
+# a file's module-wide fixtures (a Prefect server, a rendered workbook) are made once.
+# PYTEST_WORKERS=0 runs them all in this one process.
+PYTEST_WORKERS ?= auto
 OFFICE_TOOLS := soffice pdftoppm
 
 test: install | $(PREFECT_HOME) ## Run every test against a real Postgres (a fresh database per run)
 	@for tool in $(OFFICE_TOOLS); do command -v $$tool >/dev/null || { \
 	  echo "make test needs $$tool: apt-get install libreoffice-calc-nogui poppler-utils"; exit 1; }; done
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check flows tests bench

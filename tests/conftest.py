@@ -52,13 +52,21 @@ def _local_server_answers() -> bool:
         return False
 
 
-def _server_url(tmp_root: Path) -> str:
-    """HELPLINE_TEST_DATABASE_URL, else the server on 127.0.0.1:5432, else an embedded one."""
+def _shared_server_url() -> str | None:
+    """HELPLINE_TEST_DATABASE_URL, else the server on 127.0.0.1:5432 if it answers."""
     configured = os.environ.get("HELPLINE_TEST_DATABASE_URL")
     if configured:
         return configured
     if _local_server_answers():
         return "postgresql://postgres@127.0.0.1:5432/postgres"
+    return None
+
+
+def _server_url(tmp_root: Path) -> str:
+    """A shared server (above), else an embedded one under tmp_root."""
+    shared = _shared_server_url()
+    if shared is not None:
+        return shared
     from flows.core.database import embedded_database_url
 
     return embedded_database_url(tmp_root)
@@ -83,6 +91,33 @@ def own_database(server: str, prefix: str) -> Iterator[str]:
             connection.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before any test, on a shared server: the roles migration (0003) creates roles, which
+    belong to the whole server. `make test` runs the tests in several processes (pytest-xdist),
+    each of which migrates a database of its own as it starts; on a server that has never held
+    the roles, two would race to create them. This process (the one that hands the tests out,
+    or the only one) migrates a throwaway database first, so every later migration finds them.
+    An embedded server is each process's own, and needs nothing."""
+    shared = _shared_server_url()
+    if hasattr(session.config, "workerinput") or shared is None:
+        return
+    with own_database(shared, "helpline_roles") as url:
+        engine = create_engine_for(url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a test marked slow run first, each file's tests in their own order: the
+    test processes take files in this order, so the long ones (a Prefect server's, the recipe
+    from a fresh clone, the bench) start early instead of leaving one process busy at the end
+    while the other waits. Alone, one process runs them in the same order."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_files)
 
 
 @pytest.fixture(scope="session")
