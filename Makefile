@@ -48,7 +48,7 @@ PYTEST_ARGS ?= tests
 PYTEST_WORKERS ?= auto
 OFFICE_TOOLS := soffice pdftoppm
 
-test: install | $(PREFECT_HOME) ## Run every test against a real Postgres (a fresh database per run)
+test: install | $(PREFECT_HOME) ## Run every test against a real Postgres (one process per core, each with a fresh database)
 	@for tool in $(OFFICE_TOOLS); do command -v $$tool >/dev/null || { \
 	  echo "make test needs $$tool: apt-get install libreoffice-calc-nogui poppler-utils"; exit 1; }; done
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
