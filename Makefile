@@ -43,15 +43,16 @@ demo: install | $(PREFECT_HOME) ## Generate demo partner files, load them (embed
 # that collects no tests fails (pytest's exit code 5), like any other failure.
 PYTEST_ARGS ?= tests
 # The tests run in one process per core (pytest-xdist), each test file whole in one of them, so
-# a file's module-wide fixtures (a Prefect server, a rendered workbook) are made once.
-# PYTEST_WORKERS=0 runs them all in this one process.
+# a file's module-wide fixtures (a Prefect server, a rendered workbook) are made once. Files are
+# handed out in the order collected (tests/conftest.py puts the long ones first), not xdist's
+# default of most tests first. PYTEST_WORKERS=0 runs them all in this one process.
 PYTEST_WORKERS ?= auto
 OFFICE_TOOLS := soffice pdftoppm
 
 test: install | $(PREFECT_HOME) ## Run every test against a real Postgres (one process per core, each with a fresh database)
 	@for tool in $(OFFICE_TOOLS); do command -v $$tool >/dev/null || { \
 	  echo "make test needs $$tool: apt-get install libreoffice-calc-nogui poppler-utils"; exit 1; }; done
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check flows tests bench

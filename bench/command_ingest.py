@@ -79,8 +79,11 @@ def _helpline(args: list[str], env: dict[str, str], cwd: Path) -> float:
 
 def _floor_seconds(code: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
-    return time.perf_counter() - started
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the floor {code!r} failed:\n{done.stdout}{done.stderr}")
+    return seconds
 
 
 def measure_command_ingest(

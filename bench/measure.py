@@ -118,6 +118,7 @@ def full_ingest(path: Path, url: str) -> int:
         database_url=url,
         partners_dir=folder / "partners",
         output_dir=folder / "output",
+        state_dir=folder / "state",  # its snapshots, beside the inputs, not in the checkout
         max_uncompressed_mb=4096,
         _env_file=None,
     )

@@ -94,21 +94,31 @@ def own_database(server: str, prefix: str) -> Iterator[str]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Before any test, on a shared server: the roles migration (0003) creates roles, which
-    belong to the whole server. `make test` runs the tests in several processes (pytest-xdist),
-    each of which migrates a database of its own as it starts; on a server that has never held
-    the roles, two would race to create them. This process (the one that hands the tests out,
-    or the only one) migrates a throwaway database first, so every later migration finds them.
-    An embedded server is each process's own, and needs nothing."""
-    shared = _shared_server_url()
-    if hasattr(session.config, "workerinput") or shared is None:
+    """Before the test processes start, on a shared server: the roles migration (0003) creates
+    roles, which belong to the whole server, and `make test` runs the tests in several processes
+    (pytest-xdist), each migrating a database of its own when a test first needs it. On a server
+    that has never held the roles, two would race to create them. The process that hands the
+    tests out migrates a throwaway database first, so every later migration finds them, and
+    names the server for the test processes, so they all use the same one. Alone, one process
+    needs none of this; an embedded server is each process's own."""
+    config = session.config
+    workers = config.getoption("numprocesses", None)  # None without pytest-xdist
+    if hasattr(config, "workerinput") or not workers or config.option.collectonly:
         return
-    with own_database(shared, "helpline_roles") as url:
-        engine = create_engine_for(url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
+    shared = _shared_server_url()
+    if shared is None:
+        return
+    os.environ["HELPLINE_TEST_DATABASE_URL"] = shared  # the processes inherit it
+    try:
+        with own_database(shared, "helpline_roles") as url:
+            engine = create_engine_for(url)
+            try:
+                upgrade(engine)
+            finally:
+                engine.dispose()
+    except (psycopg.Error, sa.exc.SQLAlchemyError) as error:
+        reason = " ".join(str(error).split())  # psycopg adds a hint on a line of its own
+        pytest.exit(f"the test server {shared} could not be prepared: {reason}", returncode=1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

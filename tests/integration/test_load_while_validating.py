@@ -28,12 +28,15 @@ JAN = date(2018, 1, 1)
 WAIT_SECONDS = 20.0
 # pg_locks lists the whole server's locks: only this test database's are counted, as other
 # test processes ingest into databases of their own at the same time.
-THIS_DATABASE = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 LEDGER_LOCK_HELD = (
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
-    f"AND classid = hashtext('helpline.ledger')::oid AND objid = 0 AND {THIS_DATABASE}"
+    "AND classid = hashtext('helpline.ledger')::oid AND objid = 0 "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
-ADVISORY_LOCKS = f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND {THIS_DATABASE}"
+ADVISORY_LOCKS = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 def ingest(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
 import sqlalchemy as sa
+from psycopg import sql
 from sqlalchemy.engine import Engine
 
 from flows.core.errors import HelplineError
@@ -81,10 +83,12 @@ def test_withdrawing_the_only_file_leaves_its_months_empty(
 
 
 def test_application_role_cannot_change_the_schema(database_url: str, engine: Engine) -> None:
+    role = f"helpline_test_app_{secrets.token_hex(4)}"  # roles are the whole server's
     with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute("DROP ROLE IF EXISTS helpline_test_app")
-        admin.execute("CREATE ROLE helpline_test_app LOGIN IN ROLE helpline_app")
-    url = sa.engine.make_url(database_url).set(username="helpline_test_app", password=None)
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN IN ROLE helpline_app").format(sql.Identifier(role))
+        )
+    url = sa.engine.make_url(database_url).set(username=role, password=None)
     try:
         with psycopg.connect(
             url.set(drivername="postgresql").render_as_string(False), autocommit=True
@@ -106,5 +110,5 @@ def test_application_role_cannot_change_the_schema(database_url: str, engine: En
                     app.execute(statement)
     finally:
         with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute("DROP OWNED BY helpline_test_app")
-            admin.execute("DROP ROLE IF EXISTS helpline_test_app")
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
